@@ -1,0 +1,146 @@
+"""The `clusterobs` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="clusterobs: Eurostat regional business statistics -> cluster mapping, ecosystem scoreboard and trends.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _quiet_prefect_defaults() -> None:
+    """Defaults for a local run with the ephemeral Prefect API (a user's own settings win)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@app.command()
+def run(
+    source: Annotated[
+        str, typer.Option(help="'demo' (bundled extracts) or a folder of <dataset>.tsv[.gz] files")
+    ] = "demo",
+    output_dir: Annotated[
+        Path, typer.Option(help="folder for the warehouse, Parquet export and run folders")
+    ] = Path("output"),
+    lq_denominator: Annotated[
+        str, typer.Option(help="LQ denominator: 'total' or 'traded' employment")
+    ] = "total",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the run summary as JSON on stdout")
+    ] = False,
+) -> None:
+    """Run the whole pipeline (ingest, validate, build, export) and publish the outputs atomically."""
+    _quiet_prefect_defaults()
+    from pydantic import ValidationError
+
+    from clusterobs.settings import Settings
+
+    try:
+        settings = Settings(source=source, output_dir=output_dir, lq_denominator=lq_denominator)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        console.print(
+            f"[red]error:[/red] --{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}"
+        )
+        raise typer.Exit(2) from None
+    console.print(
+        f"clusterobs run: source [bold]{source}[/bold] -> {settings.output_path} (starting Prefect...)"
+    )
+    from flows.pipeline import pipeline
+
+    started = time.perf_counter()
+    try:
+        summary = pipeline(settings=settings)
+    except Exception as exc:  # the flow has already logged it and kept the previous outputs
+        console.print(f"[red]run failed:[/red] {exc}")
+        console.print(f"previous outputs in {settings.output_path} are unchanged")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(summary.as_dict(), indent=2))
+        return
+    _print_summary(summary, time.perf_counter() - started)
+
+
+def _print_summary(summary, wall_seconds: float) -> None:
+    loads = Table(title=f"Run {summary.run_id}: {summary.status}", show_lines=False)
+    for col in ("dataset", "status", "series", "observations", "values"):
+        loads.add_column(col, justify="right" if col not in ("dataset", "status") else "left")
+    for dataset, d in summary.datasets.items():
+        loads.add_row(
+            dataset, d["status"], f"{d['series']:,}", f"{d['observations']:,}", f"{d['values']:,}"
+        )
+    console.print(loads)
+    checks = Table(title="Validation")
+    for col in ("stage", "expectations", "passed", "critical failures", "warnings"):
+        checks.add_column(col)
+    for stage, v in summary.validation.items():
+        checks.add_row(
+            stage,
+            str(v["expectations"]),
+            str(v["passed"]),
+            str(v["critical_failures"]),
+            str(v["warnings"]),
+        )
+    console.print(checks)
+    marts = Table(title="Marts")
+    marts.add_column("table")
+    marts.add_column("rows", justify="right")
+    for table, rows in summary.marts.items():
+        marts.add_row(table, f"{rows:,}")
+    console.print(marts)
+    console.print(
+        f"warehouse: {summary.warehouse}\nparquet:   {summary.parquet}/\nrun folder: {summary.run_folder}"
+    )
+    console.print(f"elapsed: {wall_seconds:.1f} s (pipeline {summary.elapsed_seconds:.1f} s)")
+
+
+@app.command("generate-demo")
+def generate_demo(
+    out: Annotated[Path, typer.Option(help="folder to write the extracts into")] = Path(
+        "data/demo"
+    ),
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="'demo' (9 countries, divisions + some groups) or 'full-eu' (EU-27, all NACE classes)"
+        ),
+    ] = "demo",
+    seed: Annotated[
+        int, typer.Option(help="random seed; the same seed writes byte-identical files")
+    ] = 20240601,
+) -> None:
+    """Write deterministic Eurostat-format TSV extracts (the bundled demo data, or a full-EU benchmark set)."""
+    from clusterobs.demo import SCALES, generate
+
+    if scale not in SCALES:
+        console.print(
+            f"[red]error:[/red] --scale must be one of {', '.join(SCALES)}, not {scale!r}"
+        )
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    with console.status(f"generating {scale} extracts into {out} ..."):
+        written = generate(out, scale=scale, seed=seed)
+    for dataset, series in written.items():
+        console.print(f"{dataset:<18} {series:>9,} series")
+    console.print(f"wrote {len(written)} files to {out} in {time.perf_counter() - started:.1f} s")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="clusterobs")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

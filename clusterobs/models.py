@@ -1,0 +1,110 @@
+"""SQL models under sql/<layer>/<name>.sql: discovery, dependency order (parsed with sqlglot) and execution."""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from clusterobs.settings import SQL_DIR
+
+LAYERS = ("staging", "intermediate", "marts")
+SOURCE_SCHEMAS = ("raw", "ref", "config")
+_PREFIX = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_")}
+
+
+class ModelError(ValueError):
+    """A model file that breaks the project's conventions or references an unknown model."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL model: a SELECT materialised as table <layer>.<name>."""
+
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    description: str
+    grain: str
+    depends_on: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def relation(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+
+def parsed_model(path: Path) -> Model:
+    """Model read from its file: header comment (description and grain) and the relations it selects from."""
+    layer, name = path.parent.name, path.stem
+    if layer not in LAYERS:
+        raise ModelError(f"{path}: models live in sql/{{{','.join(LAYERS)}}}/")
+    if not name.startswith(_PREFIX[layer]):
+        raise ModelError(
+            f"{path}: a {layer} model's name starts with {' or '.join(_PREFIX[layer])}"
+        )
+    sql = path.read_text(encoding="utf-8")
+    header = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line[2:].strip())
+    grain = next((h for h in header if h.lower().startswith("one row per")), None)
+    if grain is None:
+        raise ModelError(f"{path}: the header comment must state the grain ('-- One row per ...')")
+    description = " ".join(h for h in header if h != grain)
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise ModelError(f"{path}: cannot parse SQL: {exc}") from exc
+    refs = frozenset(f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db)
+    unknown_schemas = {r for r in refs if r.split(".")[0] not in LAYERS + SOURCE_SCHEMAS}
+    if unknown_schemas:
+        raise ModelError(
+            f"{path}: references outside the known schemas: {', '.join(sorted(unknown_schemas))}"
+        )
+    return Model(name, layer, path, sql, description, grain, refs)
+
+
+def discovered_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    """All models keyed by relation name (layer.name)."""
+    models = [parsed_model(p) for layer in LAYERS for p in sorted((sql_dir / layer).glob("*.sql"))]
+    return {m.relation: m for m in models}
+
+
+def ordered_models(models: dict[str, Model], layers: tuple[str, ...] = LAYERS) -> list[Model]:
+    """Models of the given layers in dependency order; raises on references to models that do not exist."""
+    graph = {}
+    for relation, model in models.items():
+        model_deps = {d for d in model.depends_on if d.split(".")[0] in LAYERS}
+        missing = model_deps - models.keys()
+        if missing:
+            raise ModelError(
+                f"{model.path}: references unknown model(s) {', '.join(sorted(missing))}"
+            )
+        graph[relation] = model_deps
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        raise ModelError(
+            f"models depend on each other in a cycle: {' -> '.join(exc.args[1])}"
+        ) from exc
+    return [models[r] for r in order if models[r].layer in layers]
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
+    """Materialise one model as a table, with its description and grain as the table comment; returns rows."""
+    con.execute(f"create schema if not exists {model.layer}")
+    con.execute(f"create or replace table {model.relation} as\n{model.sql}")
+    comment = f"{model.description} Grain: {model.grain}".strip()
+    con.execute(f"comment on table {model.relation} is {sql_string(comment)}")
+    return con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+
+
+def sql_string(text: str) -> str:
+    return "'" + re.sub("'", "''", text) + "'"

@@ -1,0 +1,51 @@
+-- SBS cells allocated to traded cluster categories through the NACE -> category mapping (weights applied).
+-- One row per region x category x year.
+with cells as (
+    select * from intermediate.int_sbs__unioned
+    where not is_business_economy_total
+),
+
+mapping as (
+    select * from ref.nace_cluster_mapping
+),
+
+allocated as (
+    select
+        cells.region_code,
+        cells.country_code,
+        mapping.category_code,
+        cells.year,
+        cells.measure,
+        cells.value * mapping.allocation_weight as allocated_value,
+        cells.value is null as is_missing,
+        cells.is_confidential,
+        cells.is_break,
+        cells.is_estimated,
+        cells.is_provisional,
+        cells.dataset,
+        cells.indicator_scheme,
+    from cells
+    join mapping on mapping.nace_code = cells.nace_code
+),
+
+final as (
+    select
+        region_code,
+        any_value(country_code) as country_code,
+        category_code,
+        year,
+        any_value(dataset) as dataset,
+        any_value(indicator_scheme) as indicator_scheme,
+        sum(allocated_value) filter (where measure = 'employment') as employment,
+        sum(allocated_value) filter (where measure = 'local_units') as local_units,
+        sum(allocated_value) filter (where measure = 'wages_meur') as wages_meur,
+        count(*) filter (where measure = 'employment' and is_missing) as n_missing_employment_cells,
+        count(*) filter (where measure = 'employment' and is_confidential) as n_confidential_employment_cells,
+        bool_or(is_break) as has_break_flag,
+        bool_or(is_estimated) as has_estimated_flag,
+        bool_or(is_provisional) as has_provisional_flag,
+    from allocated
+    group by region_code, category_code, year
+)
+
+select * from final

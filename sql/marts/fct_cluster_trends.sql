@@ -1,0 +1,82 @@
+-- Employment growth of each region-category over the configured windows; no growth across a series break,
+-- the SBS 2020/2021 regime change or a missing endpoint: such rows carry a break_reason instead.
+-- One row per region x category x window.
+with cells as (
+    select * from marts.fct_cluster_region_year
+),
+
+windows as (
+    select * from config.trend_windows
+),
+
+spine as (
+    select distinct region_code, category_code from cells
+),
+
+breaks as (
+    select
+        windows.window_start,
+        windows.window_end,
+        cells.region_code,
+        cells.category_code,
+        bool_or(cells.has_break_flag) as has_break_flag,
+    from windows
+    join cells on cells.year > windows.window_start and cells.year <= windows.window_end
+    group by all
+),
+
+endpoints as (
+    select
+        spine.region_code,
+        spine.category_code,
+        windows.window_start,
+        windows.window_end,
+        first_year.employment as employment_start,
+        last_year.employment as employment_end,
+        first_year.indicator_scheme as scheme_start,
+        last_year.indicator_scheme as scheme_end,
+    from spine
+    cross join windows
+    left join cells as first_year
+        on first_year.region_code = spine.region_code
+        and first_year.category_code = spine.category_code
+        and first_year.year = windows.window_start
+    left join cells as last_year
+        on last_year.region_code = spine.region_code
+        and last_year.category_code = spine.category_code
+        and last_year.year = windows.window_end
+),
+
+reasoned as (
+    select
+        endpoints.*,
+        case
+            when scheme_start is null or scheme_end is null then 'window_outside_data'
+            when scheme_start <> scheme_end then 'sbs_regime_change_2020_2021'
+            when coalesce(breaks.has_break_flag, false) then 'break_in_series'
+            when employment_start is null or employment_end is null then 'missing_endpoint'
+            when employment_start <= 0 or employment_end <= 0 then 'non_positive_endpoint'
+        end as break_reason,
+    from endpoints
+    left join breaks using (region_code, category_code, window_start, window_end)
+),
+
+final as (
+    select
+        region_code,
+        category_code,
+        window_start,
+        window_end,
+        employment_start,
+        employment_end,
+        case when break_reason is null
+            then power(employment_end / employment_start, 1.0 / (window_end - window_start)) - 1
+        end as employment_cagr,
+        case when break_reason is null or break_reason = 'non_positive_endpoint'
+            then employment_end - employment_start
+        end as employment_change,
+        break_reason,
+    from reasoned
+)
+
+select * from final

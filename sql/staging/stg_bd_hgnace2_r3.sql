@@ -1,0 +1,23 @@
+-- Business demography and high-growth enterprises (bd_hgnace2_r3), business economy.
+-- One row per geo x NACE code x year x indicator.
+with source as (
+    select * from raw.bd_hgnace2_r3
+),
+
+final as (
+    select
+        geo as geo_code,
+        length(geo) - 2 as nuts_level,
+        nace_r2 as nace_code,
+        cast(year as smallint) as year,
+        indic_sb as indicator_code,
+        value,
+        flags,
+        dataset,
+        extract_sha256,
+        load_run_id,
+    from source
+    where freq = 'A'
+)
+
+select * from final

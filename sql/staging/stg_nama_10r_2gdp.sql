@@ -1,0 +1,22 @@
+-- Regional GDP (nama_10r_2gdp) in each published unit.
+-- One row per geo x unit x year.
+with source as (
+    select * from raw.nama_10r_2gdp
+),
+
+final as (
+    select
+        geo as geo_code,
+        length(geo) - 2 as nuts_level,
+        unit,
+        cast(year as smallint) as year,
+        value,
+        flags,
+        dataset,
+        extract_sha256,
+        load_run_id,
+    from source
+    where freq = 'A'
+)
+
+select * from final

@@ -1,0 +1,24 @@
+-- R&D expenditure by sector of performance (rd_e_gerdreg).
+-- One row per geo x sector of performance x unit x year.
+with source as (
+    select * from raw.rd_e_gerdreg
+),
+
+final as (
+    select
+        geo as geo_code,
+        length(geo) - 2 as nuts_level,
+        sectperf as sector_of_performance,
+        unit,
+        cast(year as smallint) as year,
+        value,
+        flags,
+        is_confidential,
+        dataset,
+        extract_sha256,
+        load_run_id,
+    from source
+    where freq = 'A'
+)
+
+select * from final

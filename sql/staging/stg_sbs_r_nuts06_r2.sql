@@ -1,0 +1,41 @@
+-- Legacy regional structural business statistics (sbs_r_nuts06_r2, 2008-2020), renamed and typed.
+-- One row per geo x NACE code x year x measure.
+with source as (
+    select * from raw.sbs_r_nuts06_r2
+),
+
+renamed as (
+    select
+        geo as geo_code,
+        length(geo) - 2 as nuts_level,
+        geo like '%Z' as is_extra_regio,
+        replace(nace_r2, '.', '') as nace_code,
+        nace_r2 = 'B-N_S95_X_K' as is_business_economy_total,
+        cast(year as smallint) as year,
+        case indic_sb
+            when 'V11210' then 'local_units'
+            when 'V16110' then 'employment'
+            when 'V13320' then 'wages_meur'
+        end as measure,
+        indic_sb as indicator_code,
+        value,
+        flags,
+        conf_status,
+        is_confidential,
+        is_provisional,
+        is_estimated,
+        is_break,
+        dataset,
+        'sbs_legacy' as indicator_scheme,
+        extract_sha256,
+        load_run_id,
+    from source
+    where freq = 'A'
+),
+
+final as (
+    select * from renamed
+    where measure is not null
+)
+
+select * from final
