@@ -228,6 +228,7 @@ def sbs_published(scale: DemoScale, rng: np.random.Generator) -> pl.DataFrame:
         .group_by("published_geo", "published_code", "year")
         .agg(pl.col(measures).sum())
         .rename({"published_geo": "geo", "published_code": "nace_code"})
+        .sort("geo", "nace_code", "year")  # random draws below must meet rows in a fixed order
     )
     n = published.height
     # Only divisions, groups and classes are suppressed; sections and totals stay published.
@@ -697,6 +698,7 @@ def rd_file(gdp: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
             ),
         ]
     )
+    cells = cells.sort("geo", "sectperf", "unit", "year")
     hidden = rng.random(cells.height) < 0.02
     cells = cells.with_columns(
         pl.lit("A").alias("freq"),

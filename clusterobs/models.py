@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from clusterobs.settings import SQL_DIR
+from transforms.duckdb_results import scalar
 
 LAYERS = ("staging", "intermediate", "marts")
 SOURCE_SCHEMAS = ("raw", "ref", "config")
@@ -103,7 +104,7 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     con.execute(f"create or replace table {model.relation} as\n{model.sql}")
     comment = f"{model.description} Grain: {model.grain}".strip()
     con.execute(f"comment on table {model.relation} is {sql_string(comment)}")
-    return con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+    return scalar(con, f"select count(*) from {model.relation}")
 
 
 def sql_string(text: str) -> str:

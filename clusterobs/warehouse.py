@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from clusterobs.settings import REFERENCE_DIR, Settings
+from transforms.duckdb_results import first_row, scalar
 from transforms.eurostat_tsv import observations_from_tsv
 
 META_DDL = [
@@ -98,25 +99,31 @@ def load_reference(con: duckdb.DuckDBPyConnection, cluster_mapping: Path) -> dic
             f"create or replace table ref.{name} as select * from read_csv(?, header = true, auto_detect = true)",
             [str(path)],
         )
-        counts[name] = con.execute(f"select count(*) from ref.{name}").fetchone()[0]
+        counts[name] = scalar(con, f"select count(*) from ref.{name}")
     check_mapping(con, cluster_mapping)
     return counts
 
 
 def check_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Raise if a NACE code's allocation weights exceed 1 or name an unknown category."""
-    over = con.execute("""
+    over = first_row(
+        con,
+        """
         select nace_code, sum(allocation_weight) from ref.nace_cluster_mapping
         group by nace_code having sum(allocation_weight) > 1 + 1e-9 order by 1 limit 1
-    """).fetchone()
+        """,
+    )
     if over:
         raise ValueError(
             f"{path}: allocation weights of {over[0]} add up to {over[1]:g} (at most 1)"
         )
-    unknown = con.execute("""
+    unknown = first_row(
+        con,
+        """
         select m.category_code from ref.nace_cluster_mapping m
         anti join ref.cluster_categories c using (category_code) order by 1 limit 1
-    """).fetchone()
+    """,
+    )
     if unknown:
         raise ValueError(
             f"{path}: unknown category code {unknown[0]} (see data/reference/cluster_categories.csv)"
@@ -153,12 +160,13 @@ def load_extract(
     An extract whose checksum is already the loaded version of the dataset is not parsed again.
     """
     sha = file_sha256(path)
-    current = con.execute(
+    current = first_row(
+        con,
         """select e.series, e.observations, e.values_present from meta.extracts e
            where e.dataset = ? and e.extract_sha256 = ?
              and exists (select 1 from duckdb_tables() t where t.schema_name = 'raw' and t.table_name = ?)""",
         [dataset, sha, dataset],
-    ).fetchone()
+    )
     if current and _loaded_version(con, dataset) == sha:
         return LoadResult(dataset, str(path), sha, *current, status="unchanged")
     frame = observations_from_tsv(path, dataset)
@@ -196,7 +204,7 @@ def load_extract(
 
 
 def _loaded_version(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:
-    row = con.execute(f'select any_value(extract_sha256) from raw."{dataset}"').fetchone()
+    row = first_row(con, f'select any_value(extract_sha256) from raw."{dataset}"')
     return row[0] if row else None
 
 
@@ -215,5 +223,5 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int
         con.execute(
             f"copy (select * from marts.{table} order by all) to '{target}' (format parquet, compression zstd)"
         )
-        counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        counts[table] = scalar(con, f"select count(*) from marts.{table}")
     return counts

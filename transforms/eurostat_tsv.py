@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from transforms.duckdb_results import first_row
+
 # Observation status and confidentiality letters documented by Eurostat (DOMAIN.md 1.3).
 KNOWN_FLAG_LETTERS = frozenset("bdefimnpuc" + "szr" + "CNP")
 
@@ -119,7 +121,7 @@ def observations_from_tsv(path: Path | str, dataset: str) -> pl.DataFrame:
     columns = {"series_key": "VARCHAR", **dict.fromkeys(period_columns, "VARCHAR")}
     con = duckdb.connect()
     try:
-        con.execute("set preserve_insertion_order = true")
+        first_row(con, "set preserve_insertion_order = true")
         periods = pl.DataFrame(
             {
                 "period_column": period_columns,
@@ -210,20 +212,24 @@ def observations_from_tsv(path: Path | str, dataset: str) -> pl.DataFrame:
 def _raise_on_bad_cells(con: duckdb.DuckDBPyConnection, path: Path, header: TsvHeader) -> None:
     """Raise ExtractError for the first line with a wrong key length, a non-numeric value or a duplicate series."""
     n_dims = len(header.dimensions)
-    bad_key = con.execute(
-        f"select line_number, n_key_parts from cells where n_key_parts <> {n_dims} order by line_number limit 1"
-    ).fetchone()
+    bad_key = first_row(
+        con,
+        f"select line_number, n_key_parts from cells where n_key_parts <> {n_dims} order by line_number limit 1",
+    )
     if bad_key:
         raise ExtractError(
             path,
             bad_key[0],
             f"series key has {bad_key[1]} parts, the header declares {n_dims} ({', '.join(header.dimensions)})",
         )
-    bad_value = con.execute("""
+    bad_value = first_row(
+        con,
+        """
         select line_number, period, raw_value from cells
         where raw_value <> ':' and try_cast(raw_value as double) is null
         order by line_number limit 1
-    """).fetchone()
+    """,
+    )
     if bad_value:
         line, period, raw = bad_value
         shown = raw if raw else "an empty cell"
@@ -231,10 +237,13 @@ def _raise_on_bad_cells(con: duckdb.DuckDBPyConnection, path: Path, header: TsvH
             path, line, f"non-numeric value {shown!r} for period {period} (use ':' for missing)"
         )
     dims = ", ".join(duckdb_identifier(d) for d in header.dimensions)
-    duplicate = con.execute(f"""
+    duplicate = first_row(
+        con,
+        f"""
         select min(line_number), max(line_number) from cells
         group by {dims}, period having count(*) > 1 order by 1 limit 1
-    """).fetchone()
+    """,
+    )
     if duplicate:
         raise ExtractError(path, duplicate[1], f"duplicate series: same key as line {duplicate[0]}")
 

@@ -33,7 +33,7 @@ labour as (
     select
         geo_code as region_code,
         year,
-        100 * sum(employment_ths) filter (where nace_code in ('J', 'K', 'M'))
+        100 * sum(employment_ths::decimal(38, 6)) filter (where nace_code in ('J', 'K', 'M'))::double
             / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as knowledge_services_employment_share,
     from staging.stg_lfst_r_lfe2en2
     where nuts_level = 2

@@ -25,8 +25,8 @@ with_region as (
 europe as (
     select
         year,
-        sum(total_employment) as eu_total_employment,
-        sum(traded_employment) as eu_traded_employment,
+        sum(total_employment::decimal(38, 6))::double as eu_total_employment,
+        sum(traded_employment::decimal(38, 6))::double as eu_traded_employment,
     from region_totals
     group by year
 ),
@@ -34,7 +34,8 @@ europe as (
 with_reference as (
     select
         with_region.*,
-        sum(with_region.employment) over (partition by category_code, year) as eu_category_employment,
+        sum(with_region.employment::decimal(38, 6)) over (partition by category_code, year)::double
+            as eu_category_employment,
         europe.eu_total_employment,
         case getvariable('lq_denominator')
             when 'traded' then europe.eu_traded_employment

@@ -1,5 +1,6 @@
 -- Employment growth of each region-category over the configured windows; no growth across a series break,
--- the SBS 2020/2021 regime change or a missing endpoint: such rows carry a break_reason instead.
+-- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (some source cells
+-- suppressed): such rows carry a break_reason instead.
 -- One row per region x category x window.
 with cells as (
     select * from marts.fct_cluster_region_year
@@ -35,6 +36,7 @@ endpoints as (
         last_year.employment as employment_end,
         first_year.indicator_scheme as scheme_start,
         last_year.indicator_scheme as scheme_end,
+        first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
     from spine
     cross join windows
     left join cells as first_year
@@ -55,6 +57,7 @@ reasoned as (
             when scheme_start <> scheme_end then 'sbs_regime_change_2020_2021'
             when coalesce(breaks.has_break_flag, false) then 'break_in_series'
             when employment_start is null or employment_end is null then 'missing_endpoint'
+            when n_missing_cells > 0 then 'suppressed_cells_at_endpoint'
             when employment_start <= 0 or employment_end <= 0 then 'non_positive_endpoint'
         end as break_reason,
     from endpoints

@@ -10,7 +10,7 @@ star_jobs as (
         region_code,
         year,
         'star_cluster_employment_share' as indicator_code,
-        100 * coalesce(sum(employment) filter (where star_count > 0), 0)
+        100 * coalesce(sum(employment::decimal(38, 6)) filter (where star_count > 0)::double, 0)
             / nullif(max(region_total_employment), 0) as value,
     from marts.fct_cluster_region_year
     group by region_code, year

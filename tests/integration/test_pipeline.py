@@ -1,0 +1,261 @@
+"""The whole flow on the demo extracts, into a temporary folder, with a real Prefect API.
+
+The Parquet outputs are read back and compared with an independent computation done here in plain
+Python (gzip + str.split, no DuckDB, no project code), so a bug in the parser or the SQL shows up.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from clusterobs.settings import REFERENCE_DIR, Settings
+from clusterobs.validation import ValidationFailed
+from flows.pipeline import pipeline
+
+from ..conftest import DEMO_DIR
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def published(prefect_api, tmp_path_factory):
+    out = tmp_path_factory.mktemp("output")
+    summary = pipeline(settings=Settings(source="demo", output_dir=out))
+    return out, summary
+
+
+def tsv_cells(path: Path) -> tuple[list[str], list[list[str]]]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    header = lines[0].split("\t")
+    return [h.strip() for h in header[1:]], [line.split("\t") for line in lines[1:]]
+
+
+def independent_employment(
+    path: Path, indicator: str, year: int
+) -> dict[tuple[str, str], float | None]:
+    """{(region, nace): employment} for NUTS-2 regions from a raw TSV, parsed by hand."""
+    periods, rows = tsv_cells(path)
+    col = periods.index(str(year)) + 1
+    values = {}
+    for cells in rows:
+        _freq, indic, nace, geo = cells[0].split(",")
+        if indic != indicator or len(geo) != 4 or geo.endswith("Z"):
+            continue
+        token = cells[col].strip().split(" ")[0]
+        values[geo, nace] = None if token == ":" else float(token)
+    return values
+
+
+def expected_cluster_rows(path: Path, indicator: str, total_code: str, year: int) -> pl.DataFrame:
+    cells = independent_employment(path, indicator, year)
+    with open(REFERENCE_DIR / "nace_cluster_mapping.csv", encoding="utf-8") as handle:
+        mapping = [
+            (r["nace_code"], r["category_code"], float(r["allocation_weight"]))
+            for r in csv.DictReader(handle)
+        ]
+    regions = sorted({geo for geo, _ in cells})
+    totals = {geo: cells[geo, total_code] for geo in regions}
+    rows = []
+    for region in regions:
+        by_category: dict[str, list] = {}
+        for nace, category, weight in mapping:
+            if (region, nace) in cells:
+                value = cells[region, nace]
+                by_category.setdefault(category, []).append(
+                    None if value is None else value * weight
+                )
+        for category, parts in by_category.items():
+            present = [p for p in parts if p is not None]
+            rows.append((region, category, sum(present) if present else None, totals[region]))
+    frame = pl.DataFrame(
+        rows, schema=["region_code", "category_code", "employment", "region_total"], orient="row"
+    )
+    eu_total = sum(totals.values())
+    eu_category = frame.group_by("category_code").agg(
+        pl.col("employment").sum().alias("eu_category")
+    )
+    return frame.join(eu_category, on="category_code").with_columns(
+        (
+            (pl.col("employment") / pl.col("region_total")) / (pl.col("eu_category") / eu_total)
+        ).alias("lq_expected"),
+        (pl.col("employment") / pl.col("region_total")).alias("focus_expected"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("dataset", "indicator", "total_code", "year"),
+    [
+        ("sbs_r_nuts06_r2", "V16110", "B-N_S95_X_K", 2019),
+        ("sbs_r_nuts2021", "EMP_LOC_NR", "B-S_X_O_S94", 2022),
+    ],
+)
+def test_parquet_matches_independent_lq_and_stars(published, dataset, indicator, total_code, year):
+    out, summary = published
+    assert summary.status == "published"
+    expected = expected_cluster_rows(DEMO_DIR / f"{dataset}.tsv.gz", indicator, total_code, year)
+    got = pl.read_parquet(out / "parquet" / "fct_cluster_region_year.parquet").filter(
+        pl.col("year") == year
+    )
+    assert got.height == expected.height > 1000
+    joined = got.join(expected, on=["region_code", "category_code"], how="inner")
+    assert joined.height == expected.height
+    assert (joined["dataset"] == dataset).all()
+    both = joined.filter(pl.col("lq_expected").is_not_null())
+    assert both.height > 0.9 * joined.height
+    assert np.allclose(both["employment"], both["employment_right"], rtol=1e-12, atol=1e-9)
+    assert np.allclose(both["lq"], both["lq_expected"], rtol=1e-9, atol=0)
+    assert joined.filter(pl.col("lq_expected").is_null())["lq"].is_null().all()
+    assert (both["specialisation_star"] == (both["lq_expected"] >= 2).cast(pl.Int8)).all()
+    for category, group in both.group_by("category_code"):
+        size_cut = np.quantile(group["employment_right"].to_numpy(), 0.9)
+        focus_cut = np.quantile(group["focus_expected"].to_numpy(), 0.9)
+        assert (
+            group["size_star"] == (group["employment_right"] >= size_cut).cast(pl.Int8)
+        ).all(), category
+        assert (
+            group["focus_star"] == (group["focus_expected"] >= focus_cut).cast(pl.Int8)
+        ).all(), category
+
+
+def test_outputs_published_and_summarised(published):
+    out, summary = published
+    assert (out / "clusterobs.duckdb").is_symlink() and (out / "parquet").is_symlink()
+    assert set(summary.datasets) == set(Settings().datasets)
+    assert all(d["status"] == "loaded" and d["observations"] > 0 for d in summary.datasets.values())
+    assert summary.validation["staging"]["critical_failures"] == 0
+    assert summary.validation["staging"]["expectations"] > 20
+    parquet = sorted(p.stem for p in (out / "parquet").glob("*.parquet"))
+    assert (
+        parquet
+        == sorted(summary.marts)
+        == [
+            "dim_cluster_category",
+            "dim_region",
+            "fct_cluster_region_year",
+            "fct_cluster_trends",
+            "fct_ecosystem_indicators",
+        ]
+    )
+    for table, rows in summary.marts.items():
+        assert pl.read_parquet(out / "parquet" / f"{table}.parquet").height == rows > 0
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        lineage = con.sql(
+            "select distinct dataset, extract_sha256, load_run_id from staging.stg_sbs_r_nuts06_r2"
+        ).fetchall()
+        assert len(lineage) == 1 and lineage[0][2] == summary.run_id
+        assert (
+            lineage[0][1]
+            == hashlib.sha256((DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz").read_bytes()).hexdigest()
+        )
+        indicators = con.sql(
+            "select count(distinct indicator_code) from marts.fct_ecosystem_indicators"
+        ).fetchall()[0][0]
+        assert indicators >= 4
+        results = con.sql(
+            "select count(*), bool_and(success or severity <> 'critical') from meta.validation_results"
+        ).fetchall()[0]
+        assert results[0] > 20 and results[1]
+
+
+def test_trends_parquet_matches_hand_computed_cagr(published):
+    out, _ = published
+    facts = pl.read_parquet(out / "parquet" / "fct_cluster_region_year.parquet")
+    trends = pl.read_parquet(out / "parquet" / "fct_cluster_trends.parquet").filter(
+        (pl.col("window_start") == 2015)
+        & (pl.col("window_end") == 2020)
+        & pl.col("break_reason").is_null()
+    )
+    assert trends.height > 1000
+    start = facts.filter(pl.col("year") == 2015).select(
+        "region_code", "category_code", pl.col("employment").alias("e0")
+    )
+    end = facts.filter(pl.col("year") == 2020).select(
+        "region_code", "category_code", pl.col("employment").alias("e1")
+    )
+    check = trends.join(start, on=["region_code", "category_code"]).join(
+        end, on=["region_code", "category_code"]
+    )
+    expected = (check["e1"] / check["e0"]) ** (1 / 5) - 1
+    assert np.allclose(check["employment_cagr"], expected, rtol=1e-12)
+    crossing = pl.read_parquet(out / "parquet" / "fct_cluster_trends.parquet").filter(
+        pl.col("window_start") == 2018
+    )
+    assert (crossing["break_reason"] == "sbs_regime_change_2020_2021").all()
+
+
+def output_fingerprint(out: Path) -> dict[str, str]:
+    current = out / "current"
+    files = {
+        str(p.relative_to(current.resolve())): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in current.resolve().rglob("*")
+        if p.is_file()
+    }
+    return {"current": os.readlink(current), **files}
+
+
+def corrupt_copy(tmp_path: Path, old: str, new: str) -> Path:
+    """Copy of the demo extracts with one line of the legacy SBS file changed."""
+    source = tmp_path / "extracts"
+    shutil.copytree(DEMO_DIR, source)
+    path = source / "sbs_r_nuts06_r2.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        text = handle.read()
+    assert old in text
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new, 1))
+    return source
+
+
+def test_failed_critical_expectation_blocks_publishing(published, tmp_path):
+    out, _ = published
+    before = output_fingerprint(out)
+    with gzip.open(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "rt", encoding="utf-8") as handle:
+        line = next(row for row in handle if row.startswith("A,V16110,C10,AT11\t"))
+    cells = line.rstrip("\n").split("\t")
+    cells[3] = "-5 "
+    source = corrupt_copy(tmp_path, line.rstrip("\n"), "\t".join(cells))
+    with pytest.raises(ValidationFailed, match="expect_column_values_to_be_between"):
+        pipeline(settings=Settings(source=str(source), output_dir=out))
+    assert output_fingerprint(out) == before, "previous outputs must stay byte-identical"
+    failed = sorted((out / "runs").glob("*.failed"))
+    assert failed, "the failed run's folder is kept for inspection"
+    with duckdb.connect(str(failed[-1] / "clusterobs.duckdb"), read_only=True) as con:
+        rows = con.sql("""
+            select suite, column_name, unexpected_count from meta.validation_results
+            where not success and severity = 'critical'
+        """).fetchall()
+    assert rows == [("stg_sbs_r_nuts06_r2", "value", 1)]
+
+
+def test_unparseable_extract_fails_before_publishing(published, tmp_path):
+    out, _ = published
+    before = output_fingerprint(out)
+    with gzip.open(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "rt", encoding="utf-8") as handle:
+        line = next(row for row in handle if row.startswith("A,V16110,C10,AT11\t")).rstrip("\n")
+    source = corrupt_copy(tmp_path, line, line.replace("\t", "\tabc", 1))
+    with pytest.raises(Exception, match=r"sbs_r_nuts06_r2.tsv.gz, line \d+: non-numeric value"):
+        pipeline(settings=Settings(source=str(source), output_dir=out))
+    assert output_fingerprint(out) == before
+
+
+def test_rerun_on_same_inputs_reuses_loads_and_gives_identical_marts(published):
+    out, first = published
+    before = {p.name: pl.read_parquet(p) for p in (out / "parquet").glob("*.parquet")}
+    second = pipeline(settings=Settings(source="demo", output_dir=out))
+    assert second.run_id != first.run_id
+    assert {d["status"] for d in second.datasets.values()} == {"unchanged"}
+    after = {p.name: pl.read_parquet(p) for p in (out / "parquet").glob("*.parquet")}
+    assert before.keys() == after.keys()
+    for name, frame in before.items():
+        assert frame.equals(after[name]), name

@@ -1,0 +1,275 @@
+"""Cluster mapping, stars, trends and ecosystem scores on hand-computed fixture rows."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from clusterobs.settings import Settings, StarRules, TrendWindow
+
+from .sql_fixtures import model_output
+
+# Region A: total 1000 (T01 300, T02 100). Region B: total 3000 (T01 200, T02 900).
+# Europe: total 4000, T01 500, T02 1000.
+CELLS = pl.DataFrame(
+    {
+        "region_code": ["AT11", "AT11", "AT12", "AT12"],
+        "country_code": ["AT"] * 4,
+        "category_code": ["T01", "T02", "T01", "T02"],
+        "year": [2019] * 4,
+        "dataset": ["sbs_r_nuts06_r2"] * 4,
+        "indicator_scheme": ["sbs_legacy"] * 4,
+        "employment": [300.0, 100.0, 200.0, 900.0],
+        "local_units": [30.0, 10.0, 20.0, 90.0],
+        "wages_meur": [12.0, 3.0, 6.0, 27.0],
+        "n_missing_employment_cells": [0] * 4,
+        "n_confidential_employment_cells": [0] * 4,
+        "has_break_flag": [False] * 4,
+        "has_estimated_flag": [False] * 4,
+        "has_provisional_flag": [False] * 4,
+    }
+)
+TOTALS = pl.DataFrame(
+    {
+        "region_code": ["AT11", "AT12"],
+        "country_code": ["AT", "AT"],
+        "year": [2019, 2019],
+        "dataset": ["sbs_r_nuts06_r2"] * 2,
+        "indicator_scheme": ["sbs_legacy"] * 2,
+        "total_employment": [1000.0, 3000.0],
+        "total_local_units": [100.0, 300.0],
+        "total_wages_meur": [40.0, 90.0],
+        "traded_employment": [400.0, 1100.0],
+    }
+)
+INPUTS = {
+    "intermediate.int_cluster_region_year__mapped": CELLS,
+    "intermediate.int_region_year__totals": TOTALS,
+}
+MEDIAN_RULES = StarRules(size_top_share=0.5, specialisation_min_lq=2.0, focus_top_share=0.5)
+
+
+def by_key(frame: pl.DataFrame) -> dict[tuple[str, str], dict]:
+    return {(r["region_code"], r["category_code"]): r for r in frame.iter_rows(named=True)}
+
+
+def test_location_quotient_and_shares_match_hand_computation(tmp_path):
+    rows = by_key(
+        model_output(
+            tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=MEDIAN_RULES)
+        )
+    )
+    assert rows["AT11", "T01"]["lq"] == pytest.approx((300 / 1000) / (500 / 4000))  # 2.4
+    assert rows["AT11", "T02"]["lq"] == pytest.approx((100 / 1000) / (1000 / 4000))  # 0.4
+    assert rows["AT12", "T01"]["lq"] == pytest.approx((200 / 3000) / (500 / 4000))
+    assert rows["AT12", "T02"]["lq"] == pytest.approx((900 / 3000) / (1000 / 4000))  # 1.2
+    assert rows["AT11", "T01"]["eu_category_employment"] == 500
+    assert rows["AT11", "T01"]["eu_total_employment"] == 4000
+    assert rows["AT11", "T01"]["focus_share"] == pytest.approx(0.3)
+    assert rows["AT12", "T02"]["eu_category_share"] == pytest.approx(0.9)
+    assert rows["AT11", "T01"]["avg_wage_eur"] == pytest.approx(12e6 / 300)
+
+
+def test_classic_stars_on_hand_computed_thresholds(tmp_path):
+    rows = by_key(
+        model_output(
+            tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=MEDIAN_RULES)
+        )
+    )
+    # Size: median employment T01 = 250 -> AT11 (300); T02 = 500 -> AT12 (900).
+    # Specialisation: LQ >= 2 only for AT11-T01 (2.4).
+    # Focus: median share T01 = (0.3 + 0.0667)/2 -> AT11; T02 = (0.1 + 0.3)/2 -> AT12.
+    expected = {
+        ("AT11", "T01"): (1, 1, 1, 3),
+        ("AT11", "T02"): (0, 0, 0, 0),
+        ("AT12", "T01"): (0, 0, 0, 0),
+        ("AT12", "T02"): (1, 0, 1, 2),
+    }
+    for key, stars in expected.items():
+        row = rows[key]
+        assert (
+            row["size_star"],
+            row["specialisation_star"],
+            row["focus_star"],
+            row["star_count"],
+        ) == stars, key
+
+
+def test_specialisation_threshold_is_configurable(tmp_path):
+    rules = StarRules(size_top_share=0.5, specialisation_min_lq=1.1, focus_top_share=0.5)
+    rows = by_key(
+        model_output(tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=rules))
+    )
+    assert [rows[k]["specialisation_star"] for k in sorted(rows)] == [1, 0, 0, 1]
+
+
+def test_traded_lq_denominator(tmp_path):
+    settings = Settings(lq_denominator="traded", stars=MEDIAN_RULES)
+    rows = by_key(model_output(tmp_path, "marts.fct_cluster_region_year", INPUTS, settings))
+    assert rows["AT11", "T01"]["lq"] == pytest.approx((300 / 400) / (500 / 1500))  # 2.25
+
+
+def test_mapping_applies_allocation_weights_and_counts_missing_cells(tmp_path):
+    cells = pl.DataFrame(
+        {
+            "region_code": ["AT11"] * 4,
+            "country_code": ["AT"] * 4,
+            "nace_code": ["C10", "C10", "C11", "B-N_S95_X_K"],
+            "is_business_economy_total": [False, False, False, True],
+            "year": [2019] * 4,
+            "measure": ["employment", "local_units", "employment", "employment"],
+            "value": [1000.0, 40.0, None, 5000.0],
+            "flags": [None, None, "c", None],
+            "is_confidential": [False, False, True, False],
+            "is_provisional": [False] * 4,
+            "is_estimated": [False] * 4,
+            "is_break": [False, False, False, True],
+            "dataset": ["sbs_r_nuts06_r2"] * 4,
+            "indicator_scheme": ["sbs_legacy"] * 4,
+        }
+    )
+    mapping = pl.DataFrame(
+        {
+            "nace_code": ["C10", "C10", "C11"],
+            "category_code": ["T18", "T28", "T18"],
+            "allocation_weight": [0.75, 0.25, 1.0],
+            "rationale": ["", "", ""],
+        }
+    )
+    out = model_output(
+        tmp_path,
+        "intermediate.int_cluster_region_year__mapped",
+        {"intermediate.int_sbs__unioned": cells, "ref.nace_cluster_mapping": mapping},
+    )
+    rows = {r["category_code"]: r for r in out.iter_rows(named=True)}
+    assert rows["T18"]["employment"] == 750 and rows["T28"]["employment"] == 250
+    assert rows["T18"]["local_units"] == 30 and rows["T28"]["local_units"] == 10
+    assert (
+        rows["T18"]["n_missing_employment_cells"] == 1
+        and rows["T18"]["n_confidential_employment_cells"] == 1
+    )
+    assert rows["T28"]["n_missing_employment_cells"] == 0
+    assert not rows["T18"]["has_break_flag"]  # the total's break flag is not a category's
+
+
+def trend_cells(
+    values: dict[int, tuple[float | None, str, bool]], missing_cells: dict[int, int] | None = None
+) -> pl.DataFrame:
+    years = sorted(values)
+    return pl.DataFrame(
+        {
+            "region_code": ["AT11"] * len(years),
+            "category_code": ["T01"] * len(years),
+            "year": years,
+            "employment": [values[y][0] for y in years],
+            "indicator_scheme": [values[y][1] for y in years],
+            "has_break_flag": [values[y][2] for y in years],
+            "n_missing_employment_cells": [(missing_cells or {}).get(y, 0) for y in years],
+        }
+    )
+
+
+def test_cagr_and_break_reasons(tmp_path):
+    legacy, ebs = "sbs_legacy", "sbs_ebs"
+    cells = trend_cells(
+        {
+            2015: (100.0, legacy, False),
+            2016: (110.0, legacy, False),
+            2017: (120.0, legacy, True),  # break flagged in 2017
+            2018: (130.0, legacy, False),
+            2020: (161.051, legacy, False),
+            2021: (170.0, ebs, False),
+            2022: (175.0, ebs, False),
+            2023: (None, ebs, False),
+        },
+        missing_cells={2022: 1},
+    )
+    windows = [
+        TrendWindow(start=2018, end=2020),
+        TrendWindow(start=2015, end=2016),
+        TrendWindow(start=2015, end=2020),
+        TrendWindow(start=2020, end=2021),
+        TrendWindow(start=2021, end=2023),
+        TrendWindow(start=2010, end=2015),
+        TrendWindow(start=2021, end=2022),
+    ]
+    out = model_output(
+        tmp_path,
+        "marts.fct_cluster_trends",
+        {"marts.fct_cluster_region_year": cells},
+        Settings(trend_windows=windows),
+    )
+    rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
+    assert rows[2018, 2020]["employment_cagr"] == pytest.approx(math.sqrt(161.051 / 130) - 1)
+    assert rows[2018, 2020]["employment_change"] == pytest.approx(31.051)
+    assert rows[2015, 2016]["employment_cagr"] == pytest.approx(0.10)
+    assert (
+        rows[2015, 2020]["break_reason"] == "break_in_series"
+        and rows[2015, 2020]["employment_cagr"] is None
+    )
+    assert rows[2020, 2021]["break_reason"] == "sbs_regime_change_2020_2021"
+    assert (
+        rows[2020, 2021]["employment_cagr"] is None
+        and rows[2020, 2021]["employment_change"] is None
+    )
+    assert rows[2021, 2023]["break_reason"] == "missing_endpoint"
+    assert rows[2010, 2015]["break_reason"] == "window_outside_data"
+    assert rows[2021, 2022]["break_reason"] == "suppressed_cells_at_endpoint"
+    assert rows[2021, 2022]["employment_cagr"] is None
+
+
+def test_ecosystem_scores_are_min_max_with_direction(tmp_path):
+    computed = pl.DataFrame(
+        {
+            "region_code": ["AT11", "AT12", "AT13", "AT11", "AT12"],
+            "year": [2019] * 5,
+            "indicator_code": ["gerd_pc_gdp"] * 3 + ["cost_index"] * 2,
+            "value": [1.0, 2.0, 4.0, 10.0, 30.0],
+        }
+    )
+    catalogue = pl.DataFrame(
+        {
+            "indicator_code": ["gerd_pc_gdp", "cost_index", "star_cluster_employment_share"],
+            "indicator_label": ["", "", ""],
+            "unit": ["", "", ""],
+            "direction": [1, -1, 1],
+            "dimension": ["knowledge", "demand", "clusters"],
+            "source_dataset": ["", "", ""],
+            "source_note": ["", "", ""],
+        }
+    )
+    fct = pl.DataFrame(
+        {
+            "region_code": ["AT11"],
+            "year": [2019],
+            "employment": [50.0],
+            "star_count": [1],
+            "region_total_employment": [200.0],
+        }
+    )
+    out = model_output(
+        tmp_path,
+        "marts.fct_ecosystem_indicators",
+        {
+            "intermediate.int_ecosystem_indicators__computed": computed,
+            "ref.ecosystem_indicators": catalogue,
+            "marts.fct_cluster_region_year": fct,
+        },
+    )
+    scores = {
+        (r["region_code"], r["indicator_code"]): r["score"] for r in out.iter_rows(named=True)
+    }
+    assert scores["AT11", "gerd_pc_gdp"] == 0 and scores["AT13", "gerd_pc_gdp"] == 1
+    assert scores["AT12", "gerd_pc_gdp"] == pytest.approx(1 / 3)
+    assert (
+        scores["AT11", "cost_index"] == 1 and scores["AT12", "cost_index"] == 0
+    )  # lower is better
+    star_share = out.filter(pl.col("indicator_code") == "star_cluster_employment_share")[
+        "value"
+    ].to_list()
+    assert star_share == [25.0]
+    assert (
+        scores["AT11", "star_cluster_employment_share"] is None
+    )  # one region: no spread to normalise

@@ -1,0 +1,66 @@
+"""Model discovery and dependency order, derived from the SQL itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterobs import models
+
+
+def test_every_model_states_grain_and_follows_naming():
+    found = models.discovered_models()
+    assert {
+        "staging.stg_sbs_r_nuts06_r2",
+        "marts.fct_cluster_region_year",
+        "marts.fct_cluster_trends",
+    } <= found.keys()
+    for model in found.values():
+        assert model.grain.lower().startswith("one row per")
+        assert model.description
+
+
+def test_dependencies_come_before_dependents():
+    ordered = [m.relation for m in models.ordered_models(models.discovered_models())]
+    position = {r: i for i, r in enumerate(ordered)}
+    for model in models.discovered_models().values():
+        for dep in model.depends_on:
+            if dep in position:
+                assert position[dep] < position[model.relation], (dep, model.relation)
+    assert position["marts.fct_cluster_region_year"] < position["marts.fct_cluster_trends"]
+
+
+def test_layers_filter_keeps_only_those_layers():
+    staging = models.ordered_models(models.discovered_models(), ("staging",))
+    assert staging and all(m.layer == "staging" for m in staging)
+
+
+def write_model(root, layer, name, body):
+    folder = root / layer
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.sql").write_text(f"-- Test model.\n-- One row per thing.\n{body}\n")
+
+
+def test_reference_to_missing_model_is_an_error(tmp_path):
+    write_model(tmp_path, "marts", "fct_a", "select * from intermediate.int_missing")
+    with pytest.raises(models.ModelError, match="int_missing"):
+        models.ordered_models(models.discovered_models(tmp_path))
+
+
+def test_cycle_is_an_error(tmp_path):
+    write_model(tmp_path, "intermediate", "int_a", "select * from intermediate.int_b")
+    write_model(tmp_path, "intermediate", "int_b", "select * from intermediate.int_a")
+    with pytest.raises(models.ModelError, match="cycle"):
+        models.ordered_models(models.discovered_models(tmp_path))
+
+
+def test_model_without_grain_is_refused(tmp_path):
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "staging" / "stg_x.sql").write_text("-- no grain here\nselect 1\n")
+    with pytest.raises(models.ModelError, match="grain"):
+        models.discovered_models(tmp_path)
+
+
+def test_wrong_prefix_is_refused(tmp_path):
+    write_model(tmp_path, "marts", "cluster_table", "select 1")
+    with pytest.raises(models.ModelError, match="fct_ or dim_"):
+        models.discovered_models(tmp_path)

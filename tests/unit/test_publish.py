@@ -1,0 +1,63 @@
+"""Run folders and the atomic swap of the published outputs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from clusterobs import publish
+
+
+def fake_run(output_dir, content: str):
+    run = publish.start_run(output_dir)
+    run.warehouse.write_text(content)
+    run.parquet.mkdir()
+    (run.parquet / "fct_x.parquet").write_text(content)
+    return run
+
+
+def test_publish_swaps_current_and_links_stable_paths(tmp_path):
+    first = fake_run(tmp_path, "one")
+    publish.publish(first, keep_runs=3)
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "one"
+    assert (tmp_path / "parquet" / "fct_x.parquet").read_text() == "one"
+    second = publish.start_run(tmp_path)
+    assert second.warehouse.read_text() == "one", (
+        "a run starts from a copy of the published warehouse"
+    )
+    second.warehouse.write_text("two")
+    second.parquet.mkdir()
+    (second.parquet / "fct_x.parquet").write_text("two")
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "one", (
+        "nothing is visible before publish"
+    )
+    publish.publish(second, keep_runs=3)
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "two"
+    assert os.readlink(tmp_path / "current") == os.path.join("runs", second.run_id)
+
+
+def test_failed_run_leaves_published_outputs_and_is_kept(tmp_path):
+    publish.publish(fake_run(tmp_path, "good"), keep_runs=3)
+    bad = fake_run(tmp_path, "bad")
+    failed = publish.mark_failed(bad)
+    assert failed.name.endswith(".failed") and (failed / "clusterobs.duckdb").read_text() == "bad"
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "good"
+
+
+def test_old_runs_are_pruned_but_never_the_current_one(tmp_path):
+    runs = []
+    for i in range(4):
+        run = fake_run(tmp_path, str(i))
+        publish.publish(run, keep_runs=2)
+        runs.append(run)
+    remaining = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert remaining == sorted([runs[2].run_id, runs[3].run_id])
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "3"
+
+
+def test_a_users_own_file_is_never_overwritten(tmp_path):
+    (tmp_path / "clusterobs.duckdb").write_text("user data")
+    with pytest.raises(publish.OutputLayoutError, match="not created by clusterobs"):
+        publish.start_run(tmp_path)
+    assert (tmp_path / "clusterobs.duckdb").read_text() == "user data"
