@@ -24,7 +24,6 @@ console = Console(stderr=True)
 def _quiet_prefect_defaults() -> None:
     """Defaults for a local run with the ephemeral Prefect API (a user's own settings win)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 @app.command()

@@ -93,7 +93,8 @@ def validate_stage(con: duckdb.DuckDBPyConnection, stage: str, run_id: str) -> V
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX pins this module's logger to INFO and announces a temporary docs folder on every context.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_pandas("warehouse")
