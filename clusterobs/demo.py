@@ -282,6 +282,21 @@ def with_regime_codes(published: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return out
 
 
+def with_nuts_parents(
+    frame: pl.DataFrame,
+    keys: list[str],
+    aggs: list[pl.Expr],
+    parent_lengths: tuple[int, ...] = (3, 2),
+) -> pl.DataFrame:
+    """The frame plus a row per parent region (geo cut to each length), aggregated from its children."""
+    parents = (
+        pl.concat([frame.with_columns(pl.col("geo").str.slice(0, k)) for k in parent_lengths])
+        .group_by("geo", *keys)
+        .agg(aggs)
+    )
+    return pl.concat([frame, parents.select(frame.columns)])
+
+
 def cell_text(
     value_text: pl.Expr, flags: pl.Expr, missing: pl.Expr, confidential: pl.Expr
 ) -> pl.Expr:
@@ -405,17 +420,7 @@ def ebs_extra_sections(published: pl.DataFrame, rng: np.random.Generator) -> pl.
     sections = pl.concat(frames)
     # Regions' parents must add up too: recompute NUTS-1/0 from NUTS-2 rows.
     sections = sections.filter(pl.col("geo").str.len_chars() == 4)
-    nuts1 = (
-        sections.with_columns(pl.col("geo").str.slice(0, 3))
-        .group_by("geo", "year", "nace_r2")
-        .agg(pl.all().sum())
-    )
-    nuts0 = (
-        sections.with_columns(pl.col("geo").str.slice(0, 2))
-        .group_by("geo", "year", "nace_r2")
-        .agg(pl.all().sum())
-    )
-    sections = pl.concat([sections, nuts1.select(sections.columns), nuts0.select(sections.columns)])
+    sections = with_nuts_parents(sections, ["year", "nace_r2"], [pl.all().sum()])
     codes = {"local_units": "LOC_NR", "employment": "EMP_LOC_NR", "wages_tenths": "WAGE_LOC_MEUR"}
     long = sections.unpivot(
         index=["geo", "year", "nace_r2"],
@@ -537,19 +542,9 @@ def lfs_file(totals: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
             ),
         ]
     )
-    parents = (
-        pl.concat(
-            [
-                by_sex.with_columns(pl.col("geo").str.slice(0, 3)),
-                by_sex.with_columns(pl.col("geo").str.slice(0, 2)),
-            ]
-        )
-        .group_by("geo", "year", "nace_r2", "sex")
-        .agg(pl.col("value").sum())
-    )
-    long = pl.concat([by_sex, parents.select(by_sex.columns)]).with_columns(
-        pl.col("value").round(1)
-    )
+    long = with_nuts_parents(
+        by_sex, ["year", "nace_r2", "sex"], [pl.col("value").sum()]
+    ).with_columns(pl.col("value").round(1))
     long = long.with_columns(
         pl.lit("A").alias("freq"),
         pl.lit("THS_PER").alias("unit"),
@@ -601,21 +596,15 @@ def gdp_frame(totals: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
 
 def gdp_file(gdp: pl.DataFrame, out: Path) -> int:
     """nama_10r_2gdp: GDP in MIO_EUR, EUR_HAB and PPS_EU27_2020_HAB for NUTS 0-2."""
-    parents = (
-        pl.concat(
-            [
-                gdp.with_columns(pl.col("geo").str.slice(0, 3)),
-                gdp.with_columns(pl.col("geo").str.slice(0, 2)),
-            ]
-        )
-        .group_by("geo", "year")
-        .agg(
+    allgeo = with_nuts_parents(
+        gdp,
+        ["year"],
+        [
             pl.col("MIO_EUR").sum(),
             pl.col("population").sum(),
             (pl.col("price") * pl.col("population")).sum() / pl.col("population").sum(),
-        )
+        ],
     )
-    allgeo = pl.concat([gdp, parents.select(gdp.columns)])
     long = allgeo.select(
         "geo",
         "year",
@@ -669,17 +658,9 @@ def rd_file(gdp: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
         (pl.col("TOTAL") * pl.col("GOV")).round(1).alias("GOV"),
         (pl.col("TOTAL") * pl.col("HES")).round(1).alias("HES"),
     ).unpivot(index=["geo", "year", "MIO_EUR"], variable_name="sectperf", value_name="rd_meur")
-    parents = (
-        pl.concat(
-            [
-                long.with_columns(pl.col("geo").str.slice(0, 3)),
-                long.with_columns(pl.col("geo").str.slice(0, 2)),
-            ]
-        )
-        .group_by("geo", "year", "sectperf")
-        .agg(pl.col("rd_meur").sum(), pl.col("MIO_EUR").sum())
+    long = with_nuts_parents(
+        long, ["year", "sectperf"], [pl.col("rd_meur").sum(), pl.col("MIO_EUR").sum()]
     )
-    long = pl.concat([long, parents.select(long.columns)])
     cells = pl.concat(
         [
             long.select(
@@ -758,12 +739,7 @@ def business_demography_file(
         pl.Series(HIGH_GROWTH_CODE, np.rint(high_growth)).cast(pl.Int64),
     )
     measures = ["V11910", "V11920", "V11930", "V16910", HIGH_GROWTH_CODE]
-    parents = (
-        pl.concat([leaf.with_columns(pl.col("geo").str.slice(0, k)) for k in (4, 3, 2)])
-        .group_by("geo", "year")
-        .agg(pl.col(measures).sum())
-    )
-    allgeo = pl.concat([leaf, parents.select(leaf.columns)])
+    allgeo = with_nuts_parents(leaf, ["year"], [pl.col(measures).sum()], parent_lengths=(4, 3, 2))
     long = allgeo.unpivot(
         index=["geo", "year"], variable_name="indic_sb", value_name="value"
     ).with_columns(
