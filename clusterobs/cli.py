@@ -29,7 +29,10 @@ def _quiet_prefect_defaults() -> None:
 @app.command()
 def run(
     source: Annotated[
-        str, typer.Option(help="'demo' (bundled extracts) or a folder of <dataset>.tsv[.gz] files")
+        str,
+        typer.Option(
+            help="'demo' (bundled extracts), 'eurostat' (live API, datasets.toml) or a folder of extract files"
+        ),
     ] = "demo",
     output_dir: Annotated[
         Path, typer.Option(help="folder for the warehouse, Parquet export and run folders")
@@ -104,6 +107,92 @@ def _print_summary(summary, wall_seconds: float) -> None:
         f"warehouse: {summary.warehouse}\nparquet:   {summary.parquet}/\nrun folder: {summary.run_folder}"
     )
     console.print(f"elapsed: {wall_seconds:.1f} s (pipeline {summary.elapsed_seconds:.1f} s)")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="extract files: Eurostat TSV (.tsv/.tsv.gz), SDMX-CSV, JSON-stat 2.0 or SDMX-ML"
+        ),
+    ],
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="dataset code for all files (default: declared in the file, else its name)"
+        ),
+    ] = None,
+    output_dir: Annotated[Path, typer.Option(help="folder of the warehouse to load into")] = Path(
+        "output"
+    ),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON object per file on stdout")
+    ] = False,
+) -> None:
+    """Load extract files into the warehouse's raw layer (one transaction per dataset) and report what each holds."""
+    _quiet_prefect_defaults()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        console.print(f"[red]error:[/red] not a file: {', '.join(missing)}")
+        raise typer.Exit(2)
+    from clusterobs.settings import Settings
+    from flows.pipeline import ingest as ingest_flow
+
+    settings = Settings(output_dir=output_dir)
+    try:
+        summary = ingest_flow(
+            paths=[p.resolve() for p in paths], dataset=dataset, settings=settings
+        )
+    except Exception as exc:
+        console.print(f"[red]ingest failed, nothing was loaded:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if as_json:
+        for record in summary.files:
+            print(json.dumps({k: record[k] for k in INGEST_REPORT_KEYS}))
+        return
+    table = Table(title=f"Ingested into {settings.warehouse_path} (run {summary.run_id})")
+    for col in (
+        "file",
+        "dataset",
+        "series",
+        "observations",
+        "values",
+        "missing",
+        "flags",
+        "value sum",
+    ):
+        table.add_column(col, justify="left" if col in ("file", "dataset", "flags") else "right")
+    for f in summary.files:
+        flags = " ".join(f"{k}:{v}" for k, v in f["flags"].items()) or "-"
+        total = "-" if f["value_sum"] is None else f"{f['value_sum']:,.2f}"
+        table.add_row(
+            Path(f["file"]).name,
+            f["dataset"],
+            f"{f['series']:,}",
+            f"{f['observations']:,}",
+            f"{f['values']:,}",
+            f"{f['missing']:,}",
+            flags,
+            total,
+        )
+    console.print(table)
+    for name, d in summary.datasets.items():
+        if d["status"] == "unchanged":
+            console.print(f"{name}: already loaded (same checksums), nothing changed")
+    console.print("the marts are unchanged until the next `clusterobs run`")
+
+
+INGEST_REPORT_KEYS = (
+    "file",
+    "dataset",
+    "series",
+    "observations",
+    "values",
+    "missing",
+    "flags",
+    "value_sum",
+)
 
 
 @app.command("generate-demo")

@@ -46,6 +46,29 @@ class StarRules(BaseModel):
     )
 
 
+class EurostatApi(BaseModel):
+    """Where and how politely to call Eurostat's APIs (DOMAIN.md 1.2)."""
+
+    sdmx_base_url: str = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1"
+    statistics_base_url: str = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0"
+    timeout_seconds: float = Field(
+        120.0, gt=0, description="per request: connect, read and write timeout"
+    )
+    retries: int = Field(
+        4, ge=0, description="retries of a request after a 429, a 5xx, a timeout or a broken body"
+    )
+    backoff_initial_seconds: float = Field(
+        2.0, ge=0, description="first retry delay; doubles each retry, with jitter"
+    )
+    backoff_max_seconds: float = Field(
+        60.0, ge=0, description="longest retry delay (also caps Retry-After)"
+    )
+    max_concurrency: int = Field(2, ge=1, description="requests in flight at once, across datasets")
+    max_split_depth: int = Field(
+        12, ge=0, description="how many times a too-big request may be halved"
+    )
+
+
 class Settings(BaseSettings):
     """Every knob of a clusterobs run; paths are relative to the project root unless absolute."""
 
@@ -54,16 +77,22 @@ class Settings(BaseSettings):
     source: str = Field(
         "demo", description="'demo' for the bundled extracts, or a folder of extract files"
     )
-    datasets: list[str] = Field(
-        default_factory=lambda: [
-            "sbs_r_nuts06_r2",
-            "sbs_r_nuts2021",
-            "lfst_r_lfe2en2",
-            "nama_10r_2gdp",
-            "rd_e_gerdreg",
-            "bd_hgnace2_r3",
-        ],
-        description="datasets a run loads; the source folder holds <dataset>.tsv or <dataset>.tsv.gz for each",
+    registry: Path = Field(
+        Path("datasets.toml"), description="dataset registry (which datasets, filters, years)"
+    )
+    datasets: list[str] | None = Field(
+        None, description="load only these registry datasets (default: all)"
+    )
+    countries: list[str] | None = Field(
+        None,
+        description="countries whose NUTS regions a too-big Eurostat request is split by (default: EU-27)",
+    )
+    landing_dir: Path | None = Field(
+        None, description="immutable copies of every extract (default: <output_dir>/landing)"
+    )
+    eurostat: EurostatApi = EurostatApi()
+    duckdb_memory_limit: str = Field(
+        "4GB", description="DuckDB memory limit; larger work spills to disk"
     )
     cluster_mapping: Path = Field(
         Path("data/reference/nace_cluster_mapping.csv"),
@@ -89,6 +118,14 @@ class Settings(BaseSettings):
     )
 
     @property
+    def registry_path(self) -> Path:
+        return self._project_file(self.registry)
+
+    @property
+    def landing_path(self) -> Path:
+        return self.resolve(self.landing_dir) if self.landing_dir else self.output_path / "landing"
+
+    @property
     def source_dir(self) -> Path:
         """Folder holding the extract files of this run."""
         if self.source == "demo":
@@ -97,11 +134,15 @@ class Settings(BaseSettings):
 
     @property
     def cluster_mapping_path(self) -> Path:
-        """Mapping file; a relative path is looked up from the working folder, then the project root."""
-        if self.cluster_mapping.is_absolute():
-            return self.cluster_mapping
-        here = Path.cwd() / self.cluster_mapping
-        return here.resolve() if here.exists() else PROJECT_ROOT / self.cluster_mapping
+        return self._project_file(self.cluster_mapping)
+
+    @staticmethod
+    def _project_file(path: Path) -> Path:
+        """A configuration file: a relative path is looked up from the working folder, then the project root."""
+        if path.is_absolute():
+            return path
+        here = Path.cwd() / path
+        return here.resolve() if here.exists() else PROJECT_ROOT / path
 
     @property
     def output_path(self) -> Path:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from clusterobs.landing import LandedFile
 from clusterobs.settings import REFERENCE_DIR, Settings
 from transforms.duckdb_results import first_row, scalar
-from transforms.eurostat_tsv import observations_from_tsv
+from transforms.extracts import read_extract
+from transforms.observations import ExtractError, ParsedExtract, quoted
 
 META_DDL = [
     "create schema if not exists raw",
@@ -37,6 +39,13 @@ META_DDL = [
         load_run_id varchar,
         primary key (dataset, extract_sha256)
     )""",
+    "alter table meta.extracts add column if not exists landing_path varchar",
+    "alter table meta.extracts add column if not exists format varchar",
+    "alter table meta.extracts add column if not exists eurostat_updated varchar",
+    "alter table meta.extracts add column if not exists fetched_at varchar",
+    "alter table meta.extracts add column if not exists missing bigint",
+    "alter table meta.extracts add column if not exists value_sum double",
+    "alter table meta.extracts add column if not exists flag_counts json",
     """create table if not exists meta.validation_results (
         run_id varchar,
         suite varchar,
@@ -59,32 +68,14 @@ REFERENCE_TABLES = {
 }
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    """What loading one extract file did."""
-
-    dataset: str
-    path: str
-    extract_sha256: str
-    series: int
-    observations: int
-    values_present: int
-    status: str  # "loaded" or "unchanged"
-
-
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (creating schemas and meta tables); work over `memory_limit` spills to disk."""
     con = duckdb.connect(str(path))
+    if memory_limit:
+        con.execute(f"set memory_limit = '{memory_limit}'")
     for statement in META_DDL:
         con.execute(statement)
     return con
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, cluster_mapping: Path) -> dict[str, int]:
@@ -152,76 +143,266 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     con.unregister("trend_windows_frame")
 
 
-def load_extract(
-    con: duckdb.DuckDBPyConnection, path: Path, dataset: str, run_id: str
-) -> LoadResult:
-    """Load one extract into raw.<dataset>, replacing that dataset's observations in one transaction.
+@dataclass(frozen=True)
+class ExtractStats:
+    """What one extract file holds (the `clusterobs ingest` report)."""
 
-    An extract whose checksum is already the loaded version of the dataset is not parsed again.
-    """
-    sha = file_sha256(path)
-    current = first_row(
+    file: str
+    dataset: str
+    format: str
+    series: int
+    observations: int
+    values: int
+    missing: int
+    flags: dict[str, int]
+    value_sum: float | None
+    extract_sha256: str
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class DatasetLoad:
+    """What loading one dataset (one or more extract files) did."""
+
+    dataset: str
+    status: str  # "loaded" or "unchanged"
+    files: tuple[ExtractStats, ...]
+
+    @property
+    def observations(self) -> int:
+        return sum(f.observations for f in self.files)
+
+    @property
+    def values(self) -> int:
+        return sum(f.values for f in self.files)
+
+    @property
+    def series(self) -> int:
+        return sum(f.series for f in self.files)
+
+
+def extract_stats(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedExtract, landed: LandedFile
+) -> ExtractStats:
+    """Counts of one parsed extract: series, observations, values, missing cells, each flag, sum of values."""
+    dims = ", ".join(quoted(d) for d in parsed.dimensions if d != "freq") or "1"
+    series, observations, values, value_sum = first_row(
         con,
-        """select e.series, e.observations, e.values_present from meta.extracts e
-           where e.dataset = ? and e.extract_sha256 = ?
-             and exists (select 1 from duckdb_tables() t where t.schema_name = 'raw' and t.table_name = ?)""",
-        [dataset, sha, dataset],
+        f"""select (select count(*) from (select distinct freq, {dims} from {parsed.table})),
+                   count(*), count(value), sum(value) from {parsed.table}""",
     )
-    if current and _loaded_version(con, dataset) == sha:
-        return LoadResult(dataset, str(path), sha, *current, status="unchanged")
-    frame = observations_from_tsv(path, dataset)
-    series = frame["line_number"].n_unique()
-    values_present = frame["value"].is_not_null().sum()
-    frame = frame.with_columns(
-        pl.lit(sha).alias("extract_sha256"), pl.lit(run_id).alias("load_run_id")
-    )
-    con.execute("begin transaction")
-    try:
-        con.register("extract_frame", frame)
-        con.execute(f'create or replace table raw."{dataset}" as select * from extract_frame')
-        con.unregister("extract_frame")
+    flags = dict(
         con.execute(
-            """insert or replace into meta.extracts
-               values (?, ?, ?, ?, ?, ?, ?, now(), ?)""",
-            [
-                dataset,
-                sha,
-                str(path),
-                path.stat().st_size,
-                series,
-                frame.height,
-                values_present,
-                run_id,
-            ],
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return LoadResult(
-        dataset, str(path), sha, series, frame.height, values_present, status="loaded"
-    )
-
-
-def _loaded_version(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:
-    row = first_row(con, f'select any_value(extract_sha256) from raw."{dataset}"')
-    return row[0] if row else None
-
-
-def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
-    """Write every table of schema marts to <out_dir>/<table>.parquet (ZSTD, deterministic row order)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tables = [
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name"
+            f"""select letter, count(*) from (
+                    select unnest(string_split(flags, '')) as letter from {parsed.table} where flags is not null
+                    union all
+                    select conf_status from {parsed.table} where conf_status is not null and flags is null
+                ) group by letter order by letter"""
         ).fetchall()
+    )
+    return ExtractStats(
+        file=str(landed.source),
+        dataset=parsed.dataset,
+        format=parsed.format,
+        series=series,
+        observations=observations,
+        values=values,
+        missing=observations - values,
+        flags=flags,
+        value_sum=value_sum,
+        extract_sha256=landed.sha256,
+        warnings=tuple(parsed.warnings),
+    )
+
+
+def loaded_checksums(con: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    """Checksums of the extracts that make up the loaded version of a dataset (empty if not loaded)."""
+    exists = scalar(
+        con,
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?",
+        [dataset],
+    )
+    if not exists:
+        return set()
+    return {
+        r[0] for r in con.execute(f'select distinct extract_sha256 from raw."{dataset}"').fetchall()
+    }
+
+
+def loaded_updated_stamp(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:
+    """Eurostat's update stamp recorded for the loaded version of a dataset."""
+    current = loaded_checksums(con, dataset)
+    if not current:
+        return None
+    stamps = {
+        r[0]
+        for r in con.execute(
+            "select eurostat_updated from meta.extracts where dataset = ? and list_contains(?, extract_sha256)",
+            [dataset, sorted(current)],
+        ).fetchall()
+    }
+    return stamps.pop() if len(stamps) == 1 else None
+
+
+def loaded_files(con: duckdb.DuckDBPyConnection, dataset: str) -> list[LandedFile]:
+    """The landed files of the loaded version of a dataset (to reuse when Eurostat has nothing newer)."""
+    current = loaded_checksums(con, dataset)
+    if not current:
+        return []
+    rows = con.execute(
+        """select landing_path, extract_sha256, bytes, source_path, eurostat_updated, fetched_at from meta.extracts
+           where dataset = ? and list_contains(?, extract_sha256) order by landing_path""",
+        [dataset, sorted(current)],
+    ).fetchall()
+    files = [
+        LandedFile(dataset, Path(p), sha, size, source, updated, fetched or "")
+        for p, sha, size, source, updated, fetched in rows
+        if p
     ]
-    counts = {}
-    for table in tables:
-        target = out_dir / f"{table}.parquet"
-        con.execute(
-            f"copy (select * from marts.{table} order by all) to '{target}' (format parquet, compression zstd)"
+    return files if len(files) == len(current) and all(f.path.is_file() for f in files) else []
+
+
+def nuts_codes(
+    con: duckdb.DuckDBPyConnection, levels: list[int], countries: list[str] | None
+) -> list[str]:
+    """NUTS 2021 codes (no extra-regio) at the given levels, optionally of the given countries only."""
+    rows = con.execute(
+        """select nuts_code from ref.nuts_2021
+           where not is_extra_regio and list_contains(?, nuts_level)
+             and (? is null or list_contains(?, country_code))
+           order by nuts_code""",
+        [levels, countries, countries],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def load_dataset(
+    con: duckdb.DuckDBPyConnection, dataset: str, files: list[LandedFile], run_id: str
+) -> DatasetLoad:
+    """Replace raw.<dataset> by the observations of `files` in one transaction (nothing if unchanged).
+
+    Every file is parsed before anything is written; a bad file raises ExtractError and loads nothing.
+    """
+    if not files:
+        raise ValueError(f"no extract files for {dataset}")
+    if loaded_checksums(con, dataset) == {f.sha256 for f in files}:
+        return DatasetLoad(
+            dataset, "unchanged", tuple(_recorded_stats(con, dataset, f) for f in files)
         )
-        counts[table] = scalar(con, f"select count(*) from marts.{table}")
-    return counts
+    parsed, stats = [], []
+    try:
+        for landed in files:
+            try:
+                extract = read_extract(con, landed.path, dataset)
+            except ExtractError as exc:
+                raise ExtractError(landed.source, exc.line, exc.problem) from None
+            extract.warnings[:] = [
+                w.replace(str(landed.path), landed.source) for w in extract.warnings
+            ]
+            parsed.append((landed, extract))
+            stats.append(extract_stats(con, extract, landed))
+        dims = {tuple(e.dimensions) for _, e in parsed}
+        if len(dims) > 1:
+            raise ExtractError(
+                files[-1].source,
+                None,
+                f"{dataset}: extract files disagree on dimensions {sorted(dims)}",
+            )
+        union = "\nunion all by name\n".join(
+            f"select *, '{landed.sha256}' as extract_sha256, '{run_id}' as load_run_id from {e.table}"
+            for landed, e in parsed
+        )
+        con.execute(f"create or replace temp table _dataset_load as {union}")
+        if len(parsed) > 1:
+            _raise_on_overlap(con, dataset, parsed[0][1].dimensions, files)
+        con.execute("begin transaction")
+        try:
+            con.execute(f'create or replace table raw."{dataset}" as select * from _dataset_load')
+            for landed, stat in zip(files, stats, strict=True):
+                con.execute(
+                    """insert or replace into meta.extracts
+                       (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
+                        loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
+                        flag_counts)
+                       values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [
+                        dataset,
+                        landed.sha256,
+                        landed.source,
+                        landed.bytes,
+                        stat.series,
+                        stat.observations,
+                        stat.values,
+                        run_id,
+                        str(landed.path),
+                        stat.format,
+                        landed.updated,
+                        landed.fetched_at,
+                        stat.missing,
+                        stat.value_sum,
+                        json.dumps(stat.flags),
+                    ],
+                )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    finally:
+        for _, extract in parsed:
+            con.execute(f"drop table if exists {extract.table}")
+        con.execute("drop table if exists _dataset_load")
+    return DatasetLoad(dataset, "loaded", tuple(stats))
+
+
+def _raise_on_overlap(
+    con: duckdb.DuckDBPyConnection, dataset: str, dimensions: list[str], files: list[LandedFile]
+) -> None:
+    keys = ", ".join(quoted(d) for d in dimensions)
+    rows = con.execute(
+        f"""select min(extract_sha256), max(extract_sha256), any_value(period) from _dataset_load
+            group by {keys}, period having count(*) > 1 limit 1"""
+    ).fetchall()
+    if rows:
+        by_sha = {f.sha256: f.source for f in files}
+        first, second, period = rows[0]
+        raise ExtractError(
+            by_sha[second],
+            None,
+            f"{dataset}: the same observation ({period}) is also in {by_sha[first]}",
+        )
+
+
+def _recorded_stats(
+    con: duckdb.DuckDBPyConnection, dataset: str, landed: LandedFile
+) -> ExtractStats:
+    """The statistics recorded when an (unchanged) extract was loaded."""
+    row = first_row(
+        con,
+        """select format, series, observations, values_present, missing, value_sum, flag_counts
+           from meta.extracts where dataset = ? and extract_sha256 = ?""",
+        [dataset, landed.sha256],
+    )
+    fmt, series, observations, values, missing, value_sum, flags = row or (
+        "?",
+        0,
+        0,
+        0,
+        0,
+        None,
+        None,
+    )
+    return ExtractStats(
+        landed.source,
+        dataset,
+        fmt,
+        series,
+        observations,
+        values,
+        missing or 0,
+        json.loads(flags or "{}"),
+        value_sum,
+        landed.sha256,
+    )

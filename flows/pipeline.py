@@ -1,35 +1,78 @@
-"""The clusterobs pipeline flow: ingest -> validate -> build -> validate -> export -> publish."""
+"""The clusterobs flows.
+
+pipeline: land or download extracts -> load -> validate -> build -> validate -> export -> publish.
+ingest:   land and load given extract files into the raw layer, and publish (marts carried over).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from clusterobs import publish
+from clusterobs import publish, warehouse
+from clusterobs.landing import LandedFile
+from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 from flows import tasks
 
 
 @dataclass
 class RunSummary:
-    """What a run did: the numbers printed at the end of `clusterobs run`."""
+    """What a run did: the numbers printed at the end of `clusterobs run` and `clusterobs ingest`."""
 
     run_id: str
     status: str = "running"
     datasets: dict[str, dict] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
     validation: dict[str, dict] = field(default_factory=dict)
     marts: dict[str, int] = field(default_factory=dict)
     warehouse: str | None = None
     parquet: str | None = None
     run_folder: str | None = None
     elapsed_seconds: float = 0.0
-    error: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def record(self, load: warehouse.DatasetLoad) -> None:
+        self.datasets[load.dataset] = {
+            "status": load.status,
+            "files": len(load.files),
+            "series": load.series,
+            "observations": load.observations,
+            "values": load.values,
+        }
+        self.files += [f.as_dict() for f in load.files]
+
+
+def registry_datasets(settings: Settings):
+    registry = load_registry(settings.registry_path)
+    if settings.datasets:
+        unknown = sorted(set(settings.datasets) - registry.keys())
+        if unknown:
+            raise ValueError(f"dataset(s) {', '.join(unknown)} not in {settings.registry_path}")
+        registry = {name: spec for name, spec in registry.items() if name in settings.datasets}
+    return registry
+
+
+def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[LandedFile]]:
+    """Landed extract files per dataset, from the bundled demo, a folder, or the Eurostat API."""
+    registry = registry_datasets(settings)
+    if settings.source == "eurostat":
+        futures = {
+            name: tasks.download_dataset.submit(spec, settings, db_path)
+            for name, spec in registry.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+    found = tasks.extract_files(settings.source_dir, registry)
+    return {
+        name: tasks.land_files(name, paths, settings.landing_path) for name, paths in found.items()
+    }
 
 
 @flow(name="clusterobs-pipeline", log_prints=True)
@@ -40,19 +83,15 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
     summary = RunSummary(run_id=run.run_id)
-    logger.info("run %s: source %s -> %s", run.run_id, settings.source_dir, run.work_dir)
+    logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
     try:
-        files = tasks.extract_files(settings.source_dir, settings.datasets)
         tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
-        for dataset, path in files.items():
-            result = tasks.ingest_extract(run.warehouse, path, dataset, run.run_id)
-            summary.datasets[dataset] = {
-                "status": result.status,
-                "series": result.series,
-                "observations": result.observations,
-                "values": result.values_present,
-                "file": result.path,
-            }
+        for dataset, files in collect_extracts(settings, run.warehouse).items():
+            summary.record(
+                tasks.load_dataset(
+                    run.warehouse, dataset, files, run.run_id, settings.duckdb_memory_limit
+                )
+            )
         tasks.build_models(run.warehouse, settings, ("staging",))
         summary.validation["staging"] = tasks.validate(
             run.warehouse, "staging", run.run_id
@@ -63,22 +102,68 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
         tasks.finish_run(run.warehouse, run.run_id)
         published = publish.publish(run, settings.keep_runs)
     except BaseException as exc:
-        failed = publish.mark_failed(run)
-        summary.status = "failed"
-        summary.error = str(exc)
-        summary.run_folder = str(failed)
-        summary.elapsed_seconds = round(time.perf_counter() - started, 2)
+        publish.mark_failed(run)
         logger.error("run %s failed, previous outputs left as they were: %s", run.run_id, exc)
         raise
+    finish(summary, settings, published, started)
+    create_markdown_artifact(
+        key="clusterobs-run", markdown=run_report(summary), description="clusterobs run summary"
+    )
+    return summary
+
+
+@flow(name="clusterobs-ingest", log_prints=True)
+def ingest(
+    paths: list[Path], dataset: str | None = None, settings: Settings | None = None
+) -> RunSummary:
+    """Load extract files into the warehouse's raw layer and publish; the marts and Parquet are carried over."""
+    from transforms.extracts import declared_dataset
+
+    settings = settings or Settings()
+    started = time.perf_counter()
+    run = publish.start_run(settings.output_path)
+    summary = RunSummary(run_id=run.run_id)
+    try:
+        by_dataset: dict[str, list[Path]] = {}
+        for path in paths:
+            by_dataset.setdefault(dataset or declared_dataset(path), []).append(path)
+        with warehouse.connect(run.warehouse) as con:
+            con.execute(
+                "insert into meta.load_runs values (?, now(), ?, 'running', null)",
+                [run.run_id, "ingest"],
+            )
+        for name, files in by_dataset.items():
+            landed = tasks.land_files(name, files, settings.landing_path)
+            summary.record(
+                tasks.load_dataset(
+                    run.warehouse, name, landed, run.run_id, settings.duckdb_memory_limit
+                )
+            )
+        carry_over_parquet(settings.output_path, run.parquet)
+        tasks.finish_run(run.warehouse, run.run_id)
+        published = publish.publish(run, settings.keep_runs)
+    except BaseException:
+        publish.mark_failed(run)
+        raise
+    finish(summary, settings, published, started)
+    return summary
+
+
+def carry_over_parquet(output_dir: Path, target: Path) -> None:
+    """Hard-link the published Parquet export into a new run folder (files are never modified in place)."""
+    current = output_dir / "current" / publish.PARQUET_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    if current.is_dir():
+        for path in current.iterdir():
+            os.link(path, target / path.name)
+
+
+def finish(summary: RunSummary, settings: Settings, published: Path, started: float) -> None:
     summary.status = "published"
     summary.warehouse = str(settings.warehouse_path)
     summary.parquet = str(settings.parquet_path)
     summary.run_folder = str(published)
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)
-    create_markdown_artifact(
-        key="clusterobs-run", markdown=run_report(summary), description="clusterobs run summary"
-    )
-    return summary
 
 
 def run_report(summary: RunSummary) -> str:
@@ -86,11 +171,11 @@ def run_report(summary: RunSummary) -> str:
     lines = [
         f"# clusterobs run {summary.run_id}: {summary.status}",
         "",
-        "| dataset | status | observations | values |",
-        "|---|---|---|---|",
+        "| dataset | status | files | observations | values |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {d} | {v['status']} | {v['observations']} | {v['values']} |"
+        f"| {d} | {v['status']} | {v['files']} | {v['observations']} | {v['values']} |"
         for d, v in summary.datasets.items()
     ]
     lines += ["", "| mart | rows |", "|---|---|"] + [

@@ -1,7 +1,6 @@
-"""Prefect tasks: thin wrappers that add logging to the plain functions in clusterobs/ and transforms/.
+"""Prefect tasks: thin wrappers that add logging, retries (network only) and timeouts to clusterobs/ and transforms/.
 
-Tasks take and return paths and small summaries, never connections or large frames, so each one can
-run (and be retried) on its own. Nothing here touches the network, so no task retries.
+Tasks take and return paths and small summaries, never connections or large frames.
 """
 
 from __future__ import annotations
@@ -12,26 +11,32 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from clusterobs import models, validation, warehouse
+from clusterobs.eurostat_api import EurostatClient
+from clusterobs.landing import LandedFile, land_file
+from clusterobs.registry import DatasetSpec
 from clusterobs.settings import Settings
+from transforms.extracts import dataset_from_filename
+
+EXTRACT_SUFFIXES = (".tsv", ".tsv.gz", ".csv", ".csv.gz", ".json", ".xml")
 
 
-def extract_files(source_dir: Path, datasets: list[str]) -> dict[str, Path]:
-    """The extract file of each dataset in the source folder; raises naming every missing one."""
+def extract_files(source_dir: Path, registry: dict[str, DatasetSpec]) -> dict[str, list[Path]]:
+    """Extract files per registry dataset in a folder (<dataset>.<ext> or slices <dataset>__<part>.<ext>)."""
     if not source_dir.is_dir():
         raise FileNotFoundError(
-            f"source folder {source_dir} does not exist (use --source demo or a folder of extracts)"
+            f"source folder {source_dir} does not exist (use --source demo, eurostat or a folder of extracts)"
         )
-    found, missing = {}, []
-    for dataset in datasets:
-        candidates = [source_dir / f"{dataset}.tsv.gz", source_dir / f"{dataset}.tsv"]
-        path = next((c for c in candidates if c.is_file()), None)
-        if path is None:
-            missing.append(dataset)
-        else:
-            found[dataset] = path
+    found: dict[str, list[Path]] = {}
+    for path in sorted(source_dir.iterdir()):
+        if path.is_file() and path.name.lower().endswith(EXTRACT_SUFFIXES):
+            dataset = dataset_from_filename(path)
+            if dataset in registry:
+                found.setdefault(dataset, []).append(path)
+    missing = [name for name, spec in registry.items() if spec.required and name not in found]
     if missing:
         raise FileNotFoundError(
-            f"{source_dir} has no extract for: {', '.join(missing)} (expected <dataset>.tsv or <dataset>.tsv.gz)"
+            f"{source_dir} has no extract for: {', '.join(missing)} "
+            "(expected <dataset>.tsv[.gz], .csv[.gz] (SDMX-CSV), .json (JSON-stat) or .xml (SDMX-ML))"
         )
     return found
 
@@ -44,23 +49,61 @@ def prepare_warehouse(db_path: Path, settings: Settings, run_id: str) -> dict[st
         warehouse.apply_run_config(con, settings)
         con.execute(
             "insert into meta.load_runs values (?, now(), ?, 'running', null)",
-            [run_id, str(settings.source_dir)],
+            [run_id, settings.source],
         )
     return counts
 
 
-@task(name="ingest-extract", cache_policy=NO_CACHE)
-def ingest_extract(db_path: Path, path: Path, dataset: str, run_id: str) -> warehouse.LoadResult:
-    """Parse one extract and load it into raw.<dataset> (skipped when the same file is already loaded)."""
-    with warehouse.connect(db_path) as con:
-        result = warehouse.load_extract(con, path, dataset, run_id)
-    get_run_logger().info(
-        "%s: %s (%s observations, %s values) from %s",
+@task(name="land-files", cache_policy=NO_CACHE)
+def land_files(dataset: str, paths: list[Path], landing_dir: Path) -> list[LandedFile]:
+    """Copy local extract files into the landing folder under their checksums."""
+    return [land_file(path, landing_dir, dataset) for path in paths]
+
+
+@task(
+    name="download-dataset",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[30, 120],
+    timeout_seconds=3600,
+)
+def download_dataset(spec: DatasetSpec, settings: Settings, db_path: Path) -> list[LandedFile]:
+    """Download a registry dataset from Eurostat into the landing folder, unless its update stamp is unchanged."""
+    logger = get_run_logger()
+    client = EurostatClient(settings.eurostat)
+    try:
+        with warehouse.connect(db_path) as con:
+            loaded_stamp = warehouse.loaded_updated_stamp(con, spec.name)
+            previous = warehouse.loaded_files(con, spec.name)
+            geo_codes = warehouse.nuts_codes(con, spec.nuts_levels, settings.countries)
+        stamp = client.updated_stamp(spec.name)
+        if stamp and stamp == loaded_stamp and previous:
+            logger.info("%s: unchanged since %s, not downloaded", spec.name, stamp)
+            return previous
+        files = client.download(spec, settings.landing_path, geo_codes)
+    finally:
+        client.close()
+    logger.info("%s: %s file(s), %s bytes", spec.name, len(files), sum(f.bytes for f in files))
+    return files
+
+
+@task(name="load-dataset", cache_policy=NO_CACHE)
+def load_dataset(
+    db_path: Path, dataset: str, files: list[LandedFile], run_id: str, memory_limit: str
+) -> warehouse.DatasetLoad:
+    """Parse a dataset's extracts and replace raw.<dataset> in one transaction (skipped when unchanged)."""
+    logger = get_run_logger()
+    with warehouse.connect(db_path, memory_limit) as con:
+        result = warehouse.load_dataset(con, dataset, files, run_id)
+    for stats in result.files:
+        for warning in stats.warnings:
+            logger.warning(warning)
+    logger.info(
+        "%s: %s (%s observations, %s values)",
         dataset,
         result.status,
         result.observations,
-        result.values_present,
-        path.name,
+        result.values,
     )
     return result
 
@@ -70,7 +113,7 @@ def build_models(db_path: Path, settings: Settings, layers: tuple[str, ...]) -> 
     """Materialise the SQL models of the given layers in dependency order; returns rows per model."""
     logger = get_run_logger()
     counts = {}
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
         warehouse.apply_run_config(con, settings)
         for model in models.ordered_models(models.discovered_models(), layers):
             counts[model.relation] = models.run_model(con, model)

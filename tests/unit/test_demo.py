@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from clusterobs.demo import generate
-from transforms.eurostat_tsv import observations_from_tsv
+from transforms.extracts import observations
 
 from ..conftest import DEMO_DIR
 
@@ -49,7 +49,7 @@ def test_a_different_seed_gives_different_data(generated, tmp_path):
 
 @pytest.fixture(scope="module")
 def legacy_sbs():
-    return observations_from_tsv(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "sbs_r_nuts06_r2")
+    return observations(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "sbs_r_nuts06_r2")
 
 
 def test_demo_covers_countries_regions_years_and_flags(legacy_sbs):
@@ -70,7 +70,7 @@ def test_demo_covers_countries_regions_years_and_flags(legacy_sbs):
     # Divisions and some groups.
     codes = set(legacy_sbs["nace_r2"].unique())
     assert {"C10", "C101", "C29", "C291", "J62", "B-N_S95_X_K"} <= codes
-    ebs = observations_from_tsv(DEMO_DIR / "sbs_r_nuts2021.tsv.gz", "sbs_r_nuts2021")
+    ebs = observations(DEMO_DIR / "sbs_r_nuts2021.tsv.gz", "sbs_r_nuts2021")
     assert ebs["year"].unique().sort().to_list() == [2021, 2022, 2023]
     assert ebs.filter((pl.col("year") == 2023) & pl.col("value").is_not_null())[
         "is_provisional"

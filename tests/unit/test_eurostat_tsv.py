@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.eurostat_tsv import ExtractError, normalised_period, observations_from_tsv
+from transforms.extracts import observations
+from transforms.observations import ExtractError, normalised_period
 
 
 def write(path: Path, text: str, gz: bool = False) -> Path:
@@ -30,7 +31,7 @@ NEW_FORMAT = (
 @pytest.mark.parametrize("gz", [False, True])
 def test_new_format_cells_become_typed_rows_with_flags(tmp_path, gz):
     path = write(tmp_path / ("x.tsv.gz" if gz else "x.tsv"), NEW_FORMAT, gz=gz)
-    rows = observations_from_tsv(path, "sbs_r_nuts06_r2").sort("nace_r2", "period")
+    rows = observations(path, "sbs_r_nuts06_r2").sort("nace_r2", "period")
     assert rows.columns[:7] == ["dataset", "freq", "indic_sb", "nace_r2", "geo", "period", "year"]
     assert rows.height == 6
     got = rows.select(
@@ -51,12 +52,12 @@ def test_new_format_cells_become_typed_rows_with_flags(tmp_path, gz):
         ("C10", "2020", None, "c", "C", True, False, False),
         ("C10", "2021", 3.16, "p", None, False, True, False),
     ]
-    assert rows["line_number"].unique().sort().to_list() == [2, 3]
+    assert rows["record_number"].unique().sort().to_list() == [2, 3]
 
 
 def test_old_format_without_freq_descending_quarters(tmp_path):
     text = "indic_sb,nace_r2,geo/time\t2016Q2 \t2016Q1 \t2015Q4 \nV11210,C10.1,DE11\t1 e\t2 \t: \n"
-    rows = observations_from_tsv(write(tmp_path / "old.tsv", text), "q").sort("period")
+    rows = observations(write(tmp_path / "old.tsv", text), "q").sort("period")
     assert rows["period"].to_list() == ["2015-Q4", "2016-Q1", "2016-Q2"]
     assert rows["freq"].unique().to_list() == ["Q"]
     assert rows["value"].to_list() == [None, 2.0, 1.0]
@@ -66,7 +67,7 @@ def test_old_format_without_freq_descending_quarters(tmp_path):
 
 def test_upper_case_header_is_accepted(tmp_path):
     text = "FREQ,UNIT,GEO\\TIME_PERIOD\t2020\nA,THS,AT\t5\n"
-    rows = observations_from_tsv(write(tmp_path / "u.tsv", text), "u")
+    rows = observations(write(tmp_path / "u.tsv", text), "u")
     assert rows.columns[1:4] == ["freq", "unit", "geo"]
     assert rows["value"].to_list() == [5.0]
 
@@ -92,14 +93,14 @@ def test_period_labels_are_normalised(label, expected):
     ("text", "line", "message"),
     [
         ("", 1, "empty file"),
-        ("<!DOCTYPE html><html>error</html>\n", 1, "not a TSV extract"),
+        ("<!DOCTYPE html><html>error</html>\n", 1, "an HTML page instead of data"),
         ("freq,geo\t2020\nA,AT\t1\n", 1, "bad header cell"),
         ("freq,geo\\TIME_PERIOD\t2020\nA,AT,extra\t1\n", 2, "series key has 3 parts"),
         ("freq,geo\\TIME_PERIOD\t2020\t2021\nA,AT\t1\t12x\n", 2, "non-numeric value '12x'"),
         (
             "freq,geo\\TIME_PERIOD\t2020\nA,AT\t1\nA,BE\t2\nA,AT\t3\n",
             4,
-            "duplicate series: same key as line 2",
+            "duplicate observation: same dimensions and period as line 2",
         ),
         ("freq,geo\\TIME_PERIOD\t2020\tnext year\nA,AT\t1\t2\n", 1, "unrecognised period"),
     ],
@@ -107,7 +108,7 @@ def test_period_labels_are_normalised(label, expected):
 def test_bad_input_names_file_line_and_problem(tmp_path, text, line, message):
     path = write(tmp_path / "bad.tsv", text)
     with pytest.raises(ExtractError) as caught:
-        observations_from_tsv(path, "bad")
+        observations(path, "bad")
     assert caught.value.line == line
     assert message in str(caught.value)
     assert str(path) in str(caught.value)
@@ -117,8 +118,8 @@ def test_ragged_row_is_refused(tmp_path):
     path = write(
         tmp_path / "ragged.tsv", "freq,geo\\TIME_PERIOD\t2020\t2021\nA,AT\t1\t2\nA,BE\t1\n"
     )
-    with pytest.raises(ExtractError, match="malformed TSV"):
-        observations_from_tsv(path, "ragged")
+    with pytest.raises(ExtractError, match="malformed TSV or damaged file"):
+        observations(path, "ragged")
 
 
 def test_truncated_gzip_is_refused(tmp_path):
@@ -126,12 +127,12 @@ def test_truncated_gzip_is_refused(tmp_path):
     path = tmp_path / "cut.tsv.gz"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ExtractError):
-        observations_from_tsv(path, "cut")
+        observations(path, "cut")
 
 
 @pytest.mark.shared
 def test_real_nama_10r_3empers_sample_counts(shared_dir):
-    rows = observations_from_tsv(
+    rows = observations(
         shared_dir / "eurostat_realdata" / "datacommons_nama_10r_3empers_sample.tsv",
         "nama_10r_3empers",
     )
@@ -151,7 +152,7 @@ def test_real_nama_10r_3empers_sample_counts(shared_dir):
 
 @pytest.mark.shared
 def test_real_nama_10r_3gdp_sample_with_trailing_spaces(shared_dir):
-    rows = observations_from_tsv(
+    rows = observations(
         shared_dir / "eurostat_realdata" / "dataciviclab_nama_10r_3gdp_sample.tsv", "nama_10r_3gdp"
     )
     assert rows.height == 9 * 25

@@ -1,0 +1,65 @@
+"""The dataset registry (datasets.toml): which Eurostat datasets a run loads, with filters and years."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+
+class RegistryError(ValueError):
+    """The registry file is missing or invalid; the message names the file, dataset and field."""
+
+
+class DatasetSpec(BaseModel, extra="forbid"):
+    """One dataset of the registry."""
+
+    name: str
+    description: str = ""
+    api: Literal["sdmx", "statistics"] = "sdmx"
+    format: Literal["tsv", "sdmx-csv", "json-stat"] = "tsv"
+    dimensions: list[str] = Field(min_length=1)
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+    start: int | None = Field(None, ge=1900, le=2100)
+    end: int | None = Field(None, ge=1900, le=2100)
+    nuts_levels: list[Literal[0, 1, 2, 3]] = Field(default_factory=lambda: [0, 1, 2])
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatasetSpec:
+        unknown = set(self.filters) - set(self.dimensions)
+        if unknown:
+            raise ValueError(
+                f"filters on {', '.join(sorted(unknown))}, which are not among dimensions {self.dimensions}"
+            )
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if (self.api == "statistics") != (self.format == "json-stat"):
+            raise ValueError(
+                "the statistics api serves format 'json-stat'; the sdmx api serves 'tsv' or 'sdmx-csv'"
+            )
+        return self
+
+
+def load_registry(path: Path) -> dict[str, DatasetSpec]:
+    """Datasets keyed by code, in file order."""
+    if not path.is_file():
+        raise RegistryError(f"dataset registry {path} not found")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
+    tables = document.get("datasets")
+    if not isinstance(tables, dict) or not tables:
+        raise RegistryError(f"{path}: no [datasets.<code>] tables")
+    specs = {}
+    for name, table in tables.items():
+        try:
+            specs[name] = DatasetSpec(name=name, **table)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "table"
+            raise RegistryError(f"{path}: [datasets.{name}] {where}: {first['msg']}") from None
+    return specs

@@ -1,0 +1,174 @@
+"""SDMX-CSV 1.0 and 2.0 extracts parsed into the long observation schema, driven by the header, in DuckDB."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+import duckdb
+
+from transforms.eurostat_tsv import first_line_of, header_line
+from transforms.observations import (
+    ExtractError,
+    ParsedExtract,
+    check_dimensions,
+    dimension_name,
+    finalised_observations,
+    period_table,
+    quoted,
+    raise_on_duplicates,
+    unknown_flag_warning,
+)
+
+# Columns that are not dimensions (SDMX-CSV 1.0 and 2.0, Eurostat's attributes).
+STRUCTURE_COLUMNS = {
+    "dataflow",
+    "last update",
+    "structure",
+    "structure_id",
+    "action",
+    "structure_name",
+}
+MEASURE_COLUMNS = {
+    "time_period",
+    "obs_value",
+    "obs_flag",
+    "obs_status",
+    "conf_status",
+    "unit_mult",
+    "decimals",
+}
+
+
+def looks_like_sdmx_csv(header: str) -> bool:
+    lowered = header.lower()
+    return "obs_value" in lowered and ("dataflow" in lowered or "structure" in lowered)
+
+
+def dataset_from_structure(value: str | None) -> str | None:
+    """'ESTAT:NAMA_10R_2GDP(1.0)' or 'dataflow=ESTAT:NAMA_10R_2GDP(1.0)' -> 'nama_10r_2gdp'."""
+    if not value:
+        return None
+    match = re.search(r"(?:[A-Z0-9_]+:)?([A-Za-z0-9_]+)\(", value)
+    return match.group(1).lower() if match else None
+
+
+def read_sdmx_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, dataset: str | None, target: str
+) -> ParsedExtract:
+    """Parse an SDMX-CSV file (',' or ';') into temp table `target`; the dataset comes from the file if not given."""
+    header = header_line(path)
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    raw_columns = [c.strip().strip('"') for c in header.split(delimiter)]
+    lowered = [
+        dimension_name(c) if ":" in c and not c.lower().startswith("last update") else c.lower()
+        for c in raw_columns
+    ]
+    if "time_period" not in lowered or "obs_value" not in lowered:
+        raise ExtractError(path, 1, "SDMX-CSV header must have TIME_PERIOD and OBS_VALUE columns")
+    dimensions = [c for c in lowered if c not in STRUCTURE_COLUMNS | MEASURE_COLUMNS]
+    version = "2.0" if "structure" in lowered else "1.0"
+    check_dimensions(path, dimensions)
+    names = [re.sub(r"\W+", "_", c) for c in lowered]
+    columns = dict.fromkeys(names, "VARCHAR")
+    raw = f"{target}_raw"
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {raw} as
+            select row_number() over () + 1 as record_number, *
+            from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns!r},
+                          quote = '"', escape = '"', strict_mode = true)
+            """,
+            [str(path), delimiter],
+        )
+    except duckdb.Error as exc:
+        raise ExtractError(path, None, f"malformed SDMX-CSV ({first_line_of(exc)})") from exc
+    try:
+        structure_col = "structure_id" if version == "2.0" else "dataflow"
+        updated = None
+        if "last_update" in names:
+            updated = con.execute(f"select max(last_update) from {raw}").fetchall()[0][0]
+        found_dataset = dataset_from_structure(
+            con.execute(f"select any_value({structure_col}) from {raw}").fetchall()[0][0]
+        )
+        dataset = dataset or found_dataset
+        if not dataset:
+            raise ExtractError(
+                path,
+                2,
+                f"no dataset named in column {structure_col.upper()}; pass the dataset name",
+            )
+        labels = [
+            r[0]
+            for r in con.execute(
+                f"select distinct trim(time_period) from {raw} where time_period is not null"
+            ).fetchall()
+        ]
+        try:
+            periods = period_table(labels)
+        except ValueError as exc:
+            line = con.execute(
+                f"select min(record_number) from {raw} where trim(time_period) = ?",
+                [str(exc).split("'")[1]],
+            ).fetchall()[0][0]
+            raise ExtractError(path, line, str(exc)) from exc
+        con.register(f"{target}_periods", periods)
+        code = "trim(split_part({col}, ':', 1))"  # 'A:Annual' (labels=both) -> 'A'
+        dims_sql = ",\n".join(
+            f"{code.format(col=quoted(names[lowered.index(d)]))} as {quoted(d)}" for d in dimensions
+        )
+        flag_col = (
+            "obs_flag" if "obs_flag" in names else ("obs_status" if "obs_status" in names else None)
+        )
+        flags_sql = f"trim({flag_col})" if flag_col else "null::varchar"
+        conf_sql = (
+            "upper(trim(split_part(conf_status, ':', 1)))"
+            if "conf_status" in names
+            else "null::varchar"
+        )
+        missing_period = con.execute(
+            f"select min(record_number) from {raw} where nullif(trim(time_period), '') is null"
+        ).fetchall()[0][0]
+        if missing_period:
+            raise ExtractError(path, missing_period, "empty TIME_PERIOD")
+        cells = f"{target}_cells"
+        con.execute(
+            f"""
+            create or replace temp table {cells} as
+            select
+                record_number,
+                {dims_sql},
+                p.period,
+                p.period_freq,
+                nullif(trim(obs_value), '') as raw_value,
+                case when nullif(trim(obs_value), '') in (':', 'NaN') then null
+                     else try_cast(nullif(trim(obs_value), '') as double) end as value,
+                {flags_sql} as flags,
+                {conf_sql} as conf_status,
+            from {raw}
+            join {target}_periods as p on p.label = trim({raw}.time_period)
+            """
+        )
+        bad = con.execute(
+            f"""select record_number, raw_value from {cells}
+                where raw_value is not null and raw_value not in (':', 'NaN') and value is null order by 1 limit 1"""
+        ).fetchall()
+        if bad:
+            raise ExtractError(path, bad[0][0], f"non-numeric OBS_VALUE {bad[0][1]!r}")
+        raise_on_duplicates(con, cells, path, dimensions)
+        finalised_observations(con, cells, target, dataset, dimensions)
+        con.execute(f"drop table if exists {cells}")
+    finally:
+        con.execute(f"drop table if exists {raw}")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(f"{target}_periods")
+    return ParsedExtract(
+        target,
+        dataset,
+        dimensions,
+        f"sdmx-csv-{version}",
+        str(updated) if updated else None,
+        unknown_flag_warning(con, target, path),
+    )
