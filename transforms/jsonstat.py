@@ -1,7 +1,8 @@
 """JSON-stat 2.0 datasets (Eurostat statistics API) parsed into the long observation schema, in DuckDB.
 
 The flat row-major index of each value is split into dimension positions with integer arithmetic in
-SQL; only the dimension category lists (a few thousand codes at most) pass through Python.
+SQL; only the dimension category lists (a few thousand codes at most) pass through Python. JSON-stat is
+sparse: a cell is a row when it has a value or a status; cells with neither (a TSV's plain ':') are absent.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def read_sdmx_csv(
         found_dataset = dataset_from_structure(
             con.execute(f"select any_value({structure_col}) from {raw}").fetchall()[0][0]
         )
-        dataset = dataset or found_dataset
+        dataset = found_dataset or dataset  # what the file declares wins; read_extract checks it
         if not dataset:
             raise ExtractError(
                 path,

@@ -1,0 +1,101 @@
+"""Loading datasets: idempotent, replaced in one transaction, nothing from a bad file, lineage kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from clusterobs import warehouse
+from clusterobs.landing import land_file
+from transforms.observations import ExtractError
+
+from ..formats import OBSERVATIONS, write_sdmx_csv, write_tsv
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = warehouse.connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def landed(tmp_path, path, dataset="nama_10r_2gdp"):
+    return land_file(path, tmp_path / "landing", dataset)
+
+
+def raw_rows(con, dataset="nama_10r_2gdp"):
+    return con.execute(f"select geo, unit, period, value, extract_sha256, load_run_id from raw.{dataset} order by all").fetchall()
+
+
+def test_same_file_twice_changes_nothing(tmp_path, con):
+    file = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
+    first = warehouse.load_dataset(con, "nama_10r_2gdp", [file], "run-1")
+    before = raw_rows(con)
+    second = warehouse.load_dataset(con, "nama_10r_2gdp", [file], "run-2")
+    assert (first.status, second.status) == ("loaded", "unchanged")
+    assert raw_rows(con) == before and {r[5] for r in before} == {"run-1"}
+    assert second.files[0].observations == first.files[0].observations == len(OBSERVATIONS)
+    assert second.files[0].flags == first.files[0].flags == {"b": 1, "c": 1, "e": 1, "p": 2}
+    assert con.execute("select count(*) from meta.extracts").fetchall() == [(1,)]
+
+
+def test_new_version_replaces_the_dataset(tmp_path, con):
+    v1 = landed(tmp_path, write_tsv(tmp_path / "v1.tsv"))
+    warehouse.load_dataset(con, "nama_10r_2gdp", [v1], "run-1")
+    changed = [(*r[:4], (r[4] or 0) + 1, r[5]) for r in OBSERVATIONS]
+    v2 = landed(tmp_path, write_tsv(tmp_path / "v2.tsv", changed))
+    result = warehouse.load_dataset(con, "nama_10r_2gdp", [v2], "run-2")
+    rows = raw_rows(con)
+    assert result.status == "loaded"
+    assert {r[4] for r in rows} == {v2.sha256} and {r[5] for r in rows} == {"run-2"}
+    assert sum(r[3] for r in rows if r[3] is not None) == sum((r[4] or 0) + 1 for r in OBSERVATIONS)
+    assert con.execute("select count(*) from meta.extracts where dataset = 'nama_10r_2gdp'").fetchall() == [(2,)]
+
+
+def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
+    good = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
+    warehouse.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
+    before = raw_rows(con)
+    bad_path = tmp_path / "nama_10r_2gdp__bad.tsv"
+    bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t12,5\n")
+    other = landed(tmp_path, write_tsv(tmp_path / "other.tsv", [(*r[:3], "2021", *r[4:]) for r in OBSERVATIONS[:2]]))
+    with pytest.raises(ExtractError) as caught:
+        warehouse.load_dataset(con, "nama_10r_2gdp", [other, landed(tmp_path, bad_path)], "run-2")
+    assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
+    assert raw_rows(con) == before
+    assert con.execute("select count(*) from meta.extracts").fetchall() == [(1,)]
+
+
+def test_slices_are_unioned_with_their_own_lineage(tmp_path, con):
+    at11 = landed(tmp_path, write_tsv(tmp_path / "a.tsv", [r for r in OBSERVATIONS if r[2] == "AT11"]))
+    at12 = landed(tmp_path, write_sdmx_csv(tmp_path / "b.csv", rows=[r for r in OBSERVATIONS if r[2] == "AT12"]))
+    result = warehouse.load_dataset(con, "nama_10r_2gdp", [at11, at12], "run-1")
+    assert result.observations == len(OBSERVATIONS)
+    by_geo = dict(con.execute("select geo, any_value(extract_sha256) from raw.nama_10r_2gdp group by geo").fetchall())
+    assert by_geo == {"AT11": at11.sha256, "AT12": at12.sha256}
+
+
+def test_overlapping_slices_are_refused(tmp_path, con):
+    one = landed(tmp_path, write_tsv(tmp_path / "one.tsv", OBSERVATIONS[:3]))
+    two = landed(tmp_path, write_tsv(tmp_path / "two.tsv", OBSERVATIONS[2:]))
+    with pytest.raises(ExtractError, match="the same observation"):
+        warehouse.load_dataset(con, "nama_10r_2gdp", [one, two], "run-1")
+    assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+
+
+def test_file_of_another_dataset_is_refused(tmp_path, con):
+    csv = landed(tmp_path, write_sdmx_csv(tmp_path / "x.csv"), dataset="rd_e_gerdreg")
+    with pytest.raises(ExtractError, match="holds dataset 'nama_10r_2gdp', expected 'rd_e_gerdreg'"):
+        warehouse.load_dataset(con, "rd_e_gerdreg", [csv], "run-1")
+
+
+def test_landing_is_by_checksum_and_read_only(tmp_path):
+    source = write_tsv(tmp_path / "nama_10r_2gdp.tsv", gz=True)
+    first = landed(tmp_path, source)
+    again = landed(tmp_path, source)
+    assert first.path == again.path and first.path.name == f"{first.sha256}.tsv"
+    assert not os.stat(first.path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    other = landed(tmp_path, write_tsv(tmp_path / "changed.tsv", OBSERVATIONS[:2]))
+    assert other.path != first.path and len(list((tmp_path / "landing").iterdir())) == 2
