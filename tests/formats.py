@@ -35,24 +35,47 @@ def write_tsv(path: Path, rows=OBSERVATIONS, gz: bool = False) -> Path:
     return path
 
 
-def write_sdmx_csv(path: Path, version: str = "1.0", delimiter: str = ",", rows=OBSERVATIONS) -> Path:
+def write_sdmx_csv(
+    path: Path, version: str = "1.0", delimiter: str = ",", rows=OBSERVATIONS
+) -> Path:
     if version == "1.0":
-        header = ["DATAFLOW", "LAST UPDATE", *DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG", "CONF_STATUS"]
+        header = [
+            "DATAFLOW",
+            "LAST UPDATE",
+            *DIMENSIONS,
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "OBS_FLAG",
+            "CONF_STATUS",
+        ]
         lead = ["ESTAT:NAMA_10R_2GDP(1.0)", "28/11/26 11:00:00"]
     else:
-        header = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG", "CONF_STATUS"]
+        header = [
+            "STRUCTURE",
+            "STRUCTURE_ID",
+            "ACTION",
+            *DIMENSIONS,
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "OBS_FLAG",
+            "CONF_STATUS",
+        ]
         lead = ["dataflow", "ESTAT:NAMA_10R_2GDP(1.0)", "I"]
     lines = [delimiter.join(header)]
     for *dims, period, value, flags in rows:
         # SDMX-CSV carries confidentiality in CONF_STATUS, not in the flag.
         conf = "C" if flags and "c" in flags else ""
         flag = (flags or "").replace("c", "")
-        lines.append(delimiter.join([*lead, *dims, period, "" if value is None else repr(value), flag, conf]))
+        lines.append(
+            delimiter.join([*lead, *dims, period, "" if value is None else repr(value), flag, conf])
+        )
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def jsonstat_document(rows=OBSERVATIONS, dense: bool = False, dataset: str = "nama_10r_2gdp") -> dict:
+def jsonstat_document(
+    rows=OBSERVATIONS, dense: bool = False, dataset: str = "nama_10r_2gdp"
+) -> dict:
     categories = {d: sorted({r[i] for r in rows}) for i, d in enumerate(DIMENSIONS)}
     categories["time"] = PERIODS
     ids = [*DIMENSIONS, "time"]
@@ -74,7 +97,10 @@ def jsonstat_document(rows=OBSERVATIONS, dense: bool = False, dataset: str = "na
         "updated": "2026-11-28T11:00:00+0100",
         "id": ids,
         "size": sizes,
-        "dimension": {d: {"label": d, "category": {"index": {c: i for i, c in enumerate(categories[d])}}} for d in ids},
+        "dimension": {
+            d: {"label": d, "category": {"index": {c: i for i, c in enumerate(categories[d])}}}
+            for d in ids
+        },
         "value": values,
         "status": status,
         "extension": {"datasetId": dataset},

@@ -79,8 +79,8 @@ def read_jsonstat(
         dimensions = [d for d in names if d not in TIME_DIMENSIONS]
         check_dimensions(path, dimensions, line=None)
         dataset = (
-            dataset or extension.get("datasetId") or extension.get("id") or path.name.split(".")[0]
-        )
+            extension.get("datasetId") or dataset or path.name.split(".")[0]
+        )  # the file's own name wins
         dataset = dataset.lower()
         strides = [math.prod(sizes[k + 1 :]) for k in range(len(sizes))]
         total = math.prod(sizes)

@@ -44,7 +44,7 @@ def read_sdmx_ml(
     found = re.search(r"<(?:\w+:)?DataSetID>([^<]+)<", text) or re.search(
         r'<Ref[^>]*\bid="([^"]+)"', text
     )
-    dataset = (dataset or (found.group(1) if found else path.name.split(".")[0])).lower()
+    dataset = ((found.group(1) if found else None) or dataset or path.name.split(".")[0]).lower()
     tags = (
         pl.DataFrame({"doc": [text]})
         .select(pl.col("doc").str.extract_all(r"<(?:\w+:)?(?:Series|Obs)\s[^>]*>").alias("tag"))

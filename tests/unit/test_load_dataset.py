@@ -26,7 +26,9 @@ def landed(tmp_path, path, dataset="nama_10r_2gdp"):
 
 
 def raw_rows(con, dataset="nama_10r_2gdp"):
-    return con.execute(f"select geo, unit, period, value, extract_sha256, load_run_id from raw.{dataset} order by all").fetchall()
+    return con.execute(
+        f"select geo, unit, period, value, extract_sha256, load_run_id from raw.{dataset} order by all"
+    ).fetchall()
 
 
 def test_same_file_twice_changes_nothing(tmp_path, con):
@@ -51,7 +53,9 @@ def test_new_version_replaces_the_dataset(tmp_path, con):
     assert result.status == "loaded"
     assert {r[4] for r in rows} == {v2.sha256} and {r[5] for r in rows} == {"run-2"}
     assert sum(r[3] for r in rows if r[3] is not None) == sum((r[4] or 0) + 1 for r in OBSERVATIONS)
-    assert con.execute("select count(*) from meta.extracts where dataset = 'nama_10r_2gdp'").fetchall() == [(2,)]
+    assert con.execute(
+        "select count(*) from meta.extracts where dataset = 'nama_10r_2gdp'"
+    ).fetchall() == [(2,)]
 
 
 def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
@@ -60,7 +64,10 @@ def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
     before = raw_rows(con)
     bad_path = tmp_path / "nama_10r_2gdp__bad.tsv"
     bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t12,5\n")
-    other = landed(tmp_path, write_tsv(tmp_path / "other.tsv", [(*r[:3], "2021", *r[4:]) for r in OBSERVATIONS[:2]]))
+    other = landed(
+        tmp_path,
+        write_tsv(tmp_path / "other.tsv", [(*r[:3], "2021", *r[4:]) for r in OBSERVATIONS[:2]]),
+    )
     with pytest.raises(ExtractError) as caught:
         warehouse.load_dataset(con, "nama_10r_2gdp", [other, landed(tmp_path, bad_path)], "run-2")
     assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
@@ -69,11 +76,20 @@ def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
 
 
 def test_slices_are_unioned_with_their_own_lineage(tmp_path, con):
-    at11 = landed(tmp_path, write_tsv(tmp_path / "a.tsv", [r for r in OBSERVATIONS if r[2] == "AT11"]))
-    at12 = landed(tmp_path, write_sdmx_csv(tmp_path / "b.csv", rows=[r for r in OBSERVATIONS if r[2] == "AT12"]))
+    at11 = landed(
+        tmp_path, write_tsv(tmp_path / "a.tsv", [r for r in OBSERVATIONS if r[2] == "AT11"])
+    )
+    at12 = landed(
+        tmp_path,
+        write_sdmx_csv(tmp_path / "b.csv", rows=[r for r in OBSERVATIONS if r[2] == "AT12"]),
+    )
     result = warehouse.load_dataset(con, "nama_10r_2gdp", [at11, at12], "run-1")
     assert result.observations == len(OBSERVATIONS)
-    by_geo = dict(con.execute("select geo, any_value(extract_sha256) from raw.nama_10r_2gdp group by geo").fetchall())
+    by_geo = dict(
+        con.execute(
+            "select geo, any_value(extract_sha256) from raw.nama_10r_2gdp group by geo"
+        ).fetchall()
+    )
     assert by_geo == {"AT11": at11.sha256, "AT12": at12.sha256}
 
 
@@ -87,7 +103,9 @@ def test_overlapping_slices_are_refused(tmp_path, con):
 
 def test_file_of_another_dataset_is_refused(tmp_path, con):
     csv = landed(tmp_path, write_sdmx_csv(tmp_path / "x.csv"), dataset="rd_e_gerdreg")
-    with pytest.raises(ExtractError, match="holds dataset 'nama_10r_2gdp', expected 'rd_e_gerdreg'"):
+    with pytest.raises(
+        ExtractError, match="holds dataset 'nama_10r_2gdp', expected 'rd_e_gerdreg'"
+    ):
         warehouse.load_dataset(con, "rd_e_gerdreg", [csv], "run-1")
 
 

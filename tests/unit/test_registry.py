@@ -20,9 +20,18 @@ def test_shipped_registry_covers_the_demo_datasets():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[datasets.x]\ndimensions = ["geo"]\n[datasets.x.filters]\nunit = ["A"]\n', r"\[datasets.x\] .*filters on unit"),
-        ('[datasets.x]\ndimensions = ["geo"]\nformat = "json-stat"\n', r"statistics api serves format 'json-stat'"),
-        ('[datasets.x]\ndimensions = ["geo"]\nstart = 2020\nend = 2010\n', r"end 2010 is before start 2020"),
+        (
+            '[datasets.x]\ndimensions = ["geo"]\n[datasets.x.filters]\nunit = ["A"]\n',
+            r"\[datasets.x\] .*filters on unit",
+        ),
+        (
+            '[datasets.x]\ndimensions = ["geo"]\nformat = "json-stat"\n',
+            r"statistics api serves format 'json-stat'",
+        ),
+        (
+            '[datasets.x]\ndimensions = ["geo"]\nstart = 2020\nend = 2010\n',
+            r"end 2010 is before start 2020",
+        ),
         ('[datasets.x]\ndimensions = ["geo"]\ncolour = "blue"\n', r"\[datasets.x\] colour"),
         ("[datasets.x\n", r"not valid TOML"),
         ("title = 'nothing'\n", r"no \[datasets.<code>\] tables"),
