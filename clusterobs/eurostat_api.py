@@ -15,6 +15,7 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -97,9 +98,10 @@ def split_slice(spec: DatasetSpec, piece: Slice, geo_codes: list[str]) -> list[S
         return split_slice(
             spec, replace(piece, filters={**piece.filters, "geo": tuple(geo_codes)}), geo_codes
         )
-    if piece.start and piece.end and piece.end > piece.start:
-        mid = (piece.start + piece.end) // 2
-        return [replace(piece, end=mid), replace(piece, start=mid + 1)]
+    end = piece.end or date.today().year  # an open range ends this year
+    if piece.start and end > piece.start:
+        mid = (piece.start + end) // 2
+        return [replace(piece, end=mid), replace(piece, start=mid + 1, end=piece.end)]
     return []
 
 

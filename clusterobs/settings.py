@@ -67,6 +67,12 @@ class EurostatApi(BaseModel):
     max_split_depth: int = Field(
         12, ge=0, description="how many times a too-big request may be halved"
     )
+    task_retries: int = Field(
+        2, ge=0, description="Prefect retries of a whole dataset download after the request retries"
+    )
+    task_retry_delay_seconds: list[float] = Field(
+        default_factory=lambda: [30.0, 120.0], description="delays between those"
+    )
 
 
 class Settings(BaseSettings):

@@ -268,10 +268,10 @@ def loaded_files(con: duckdb.DuckDBPyConnection, dataset: str) -> list[LandedFil
 def nuts_codes(
     con: duckdb.DuckDBPyConnection, levels: list[int], countries: list[str] | None
 ) -> list[str]:
-    """NUTS 2021 codes (no extra-regio) at the given levels, optionally of the given countries only."""
+    """NUTS 2021 codes (extra-regio included, so a split request loses nothing) at the given levels."""
     rows = con.execute(
         """select nuts_code from ref.nuts_2021
-           where not is_extra_regio and list_contains(?, nuts_level)
+           where list_contains(?, nuts_level)
              and (? is null or list_contains(?, country_code))
            order by nuts_code""",
         [levels, countries, countries],
@@ -406,3 +406,22 @@ def _recorded_stats(
         value_sum,
         landed.sha256,
     )
+
+
+def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
+    """Write every table of schema marts to <out_dir>/<table>.parquet (ZSTD, deterministic row order)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name"
+        ).fetchall()
+    ]
+    counts = {}
+    for table in tables:
+        target = out_dir / f"{table}.parquet"
+        con.execute(
+            f"copy (select * from marts.{table} order by all) to '{target}' (format parquet, compression zstd)"
+        )
+        counts[table] = scalar(con, f"select count(*) from marts.{table}")
+    return counts

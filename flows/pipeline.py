@@ -64,9 +64,12 @@ def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[Landed
     """Landed extract files per dataset, from the bundled demo, a folder, or the Eurostat API."""
     registry = registry_datasets(settings)
     if settings.source == "eurostat":
+        download = tasks.download_dataset.with_options(
+            retries=settings.eurostat.task_retries,
+            retry_delay_seconds=settings.eurostat.task_retry_delay_seconds,
+        )
         futures = {
-            name: tasks.download_dataset.submit(spec, settings, db_path)
-            for name, spec in registry.items()
+            name: download.submit(spec, settings, db_path) for name, spec in registry.items()
         }
         return {name: future.result() for name, future in futures.items()}
     found = tasks.extract_files(settings.source_dir, registry)

@@ -60,15 +60,14 @@ def land_files(dataset: str, paths: list[Path], landing_dir: Path) -> list[Lande
     return [land_file(path, landing_dir, dataset) for path in paths]
 
 
-@task(
-    name="download-dataset",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[30, 120],
-    timeout_seconds=3600,
-)
+@task(name="download-dataset", cache_policy=NO_CACHE)
 def download_dataset(spec: DatasetSpec, settings: Settings, db_path: Path) -> list[LandedFile]:
-    """Download a registry dataset from Eurostat into the landing folder, unless its update stamp is unchanged."""
+    """Download a registry dataset from Eurostat into the landing folder, unless its update stamp is unchanged.
+
+    Time is bounded by the client (a timeout per request, bounded retries and splits); Prefect retries
+    (settings.eurostat.task_retries) are set by the flow. A Prefect task timeout could not interrupt
+    this thread's network calls, so none is set.
+    """
     logger = get_run_logger()
     client = EurostatClient(settings.eurostat)
     try:

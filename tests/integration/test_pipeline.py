@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.validation import ValidationFailed
 from flows.pipeline import pipeline
@@ -131,7 +132,7 @@ def test_parquet_matches_independent_lq_and_stars(published, dataset, indicator,
 def test_outputs_published_and_summarised(published):
     out, summary = published
     assert (out / "clusterobs.duckdb").is_symlink() and (out / "parquet").is_symlink()
-    assert set(summary.datasets) == set(Settings().datasets)
+    assert set(summary.datasets) == set(load_registry(Settings().registry_path))
     assert all(d["status"] == "loaded" and d["observations"] > 0 for d in summary.datasets.values())
     assert summary.validation["staging"]["critical_failures"] == 0
     assert summary.validation["staging"]["expectations"] > 20
@@ -244,7 +245,7 @@ def test_unparseable_extract_fails_before_publishing(published, tmp_path):
     with gzip.open(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "rt", encoding="utf-8") as handle:
         line = next(row for row in handle if row.startswith("A,V16110,C10,AT11\t")).rstrip("\n")
     source = corrupt_copy(tmp_path, line, line.replace("\t", "\tabc", 1))
-    with pytest.raises(Exception, match=r"sbs_r_nuts06_r2.tsv.gz, line \d+: non-numeric value"):
+    with pytest.raises(Exception, match=r"extracts/sbs_r_nuts06_r2.tsv.gz, line \d+: non-numeric value"):
         pipeline(settings=Settings(source=str(source), output_dir=out))
     assert output_fingerprint(out) == before
 

@@ -1,0 +1,90 @@
+"""`clusterobs run --source eurostat` end to end against the local Eurostat stand-in, with a real Prefect API."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import polars as pl
+import pytest
+
+from clusterobs.settings import EurostatApi, Settings
+from flows.pipeline import pipeline
+
+from ..eurostat_server import FakeEurostat, Reply, key_parts, too_big
+
+pytestmark = pytest.mark.integration
+
+
+def settings_for(server: FakeEurostat, out) -> Settings:
+    api = EurostatApi(
+        sdmx_base_url=server.url, statistics_base_url=server.url, timeout_seconds=10, retries=1,
+        backoff_initial_seconds=0.01, backoff_max_seconds=0.05, task_retries=0, task_retry_delay_seconds=[0],
+    )  # fmt: skip
+    return Settings(
+        source="eurostat",
+        output_dir=out,
+        eurostat=api,
+        countries=["AT", "BE", "CZ", "DK", "ES", "FI", "NL", "PT", "SE"],
+    )
+
+
+def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_path):
+    stamps = {}
+    with FakeEurostat() as server:
+        # The legacy SBS extract is too big unless restricted to regions: the client must split it.
+        server.add(
+            lambda r: (
+                too_big() if "/data/sbs_r_nuts06_r2/" in r.path and not key_parts(r)[3] else None
+            )
+        )
+        server.serve_demo(stamps)
+        out = tmp_path / "api"
+        first = pipeline(settings=settings_for(server, out))
+        assert first.status == "published"
+        assert {d["status"] for d in first.datasets.values()} == {"loaded"}
+        assert first.datasets["sbs_r_nuts06_r2"]["files"] > 1
+        data_requests = len(server.data_requests())
+
+        demo = pipeline(settings=Settings(source="demo", output_dir=tmp_path / "demo"))
+        for table in ("fct_cluster_region_year", "fct_ecosystem_indicators"):
+            from_api = pl.read_parquet(out / "parquet" / f"{table}.parquet")
+            from_demo = pl.read_parquet(tmp_path / "demo" / "parquet" / f"{table}.parquet")
+            assert from_api.equals(from_demo), table
+        assert sum(d["observations"] for d in first.datasets.values()) == sum(
+            d["observations"] for d in demo.datasets.values()
+        )
+
+        with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+            sources = con.execute(
+                "select distinct dataset, source_path, eurostat_updated from meta.extracts"
+            ).fetchall()
+        assert all(
+            src.startswith(server.url + "/data/") and stamp == "2026-11-27T23:00:00+0100"
+            for _, src, stamp in sources
+        )
+
+        # Same update stamps: nothing is downloaded or parsed again.
+        second = pipeline(settings=settings_for(server, out))
+        assert {d["status"] for d in second.datasets.values()} == {"unchanged"}
+        assert len(server.data_requests()) == data_requests
+
+        # A newer version of one dataset that Eurostat keeps failing to serve: the run fails, nothing is published.
+        stamps["rd_e_gerdreg"] = "2026-11-28T23:00:00+0100"
+        server.rules.insert(
+            0,
+            server.rules[0].__class__(
+                lambda r: (
+                    Reply(500, b'{"error":{"label":"Internal error"}}')
+                    if "/data/rd_e_gerdreg/" in r.path
+                    else None
+                )
+            ),
+        )
+        current = os.readlink(out / "current")
+        with pytest.raises(Exception, match="Internal error"):
+            pipeline(settings=settings_for(server, out))
+        assert os.readlink(out / "current") == current
+        assert pl.read_parquet(out / "parquet" / "fct_ecosystem_indicators.parquet").equals(
+            pl.read_parquet(tmp_path / "demo" / "parquet" / "fct_ecosystem_indicators.parquet")
+        )
