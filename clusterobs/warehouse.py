@@ -13,7 +13,7 @@ from clusterobs.landing import LandedFile
 from clusterobs.settings import REFERENCE_DIR, Settings
 from transforms.duckdb_results import first_row, scalar
 from transforms.extracts import read_extract
-from transforms.observations import ExtractError, ParsedExtract, quoted
+from transforms.observations import ExtractError, ParsedExtract, quoted, stored_columns
 
 META_DDL = [
     "create schema if not exists raw",
@@ -188,12 +188,15 @@ def extract_stats(
     con: duckdb.DuckDBPyConnection, parsed: ParsedExtract, landed: LandedFile
 ) -> ExtractStats:
     """Counts of one parsed extract: series, observations, values, missing cells, each flag, sum of values."""
-    dims = ", ".join(quoted(d) for d in parsed.dimensions if d != "freq") or "1"
-    series, observations, values, value_sum = first_row(
-        con,
-        f"""select (select count(*) from (select distinct freq, {dims} from {parsed.table})),
-                   count(*), count(value), sum(value) from {parsed.table}""",
+    observations, values, value_sum = first_row(
+        con, f"select count(*), count(value), sum(value) from {parsed.table}"
     )
+    series = parsed.series
+    if series is None:
+        dims = ", ".join(quoted(d) for d in parsed.dimensions if d != "freq") or "1"
+        series = scalar(
+            con, f"select count(*) from (select distinct freq, {dims} from {parsed.table})"
+        )
     flags = dict(
         con.execute(
             f"""select letter, count(*) from (
@@ -292,77 +295,74 @@ def load_dataset(
         return DatasetLoad(
             dataset, "unchanged", tuple(_recorded_stats(con, dataset, f) for f in files)
         )
-    parsed, stats = [], []
+    incoming = f'raw."__incoming_{dataset}"'
+    stats = []
+    con.execute("begin transaction")
     try:
-        for landed in files:
+        con.execute("set variable load_run_id = ?", [run_id])
+        con.execute("set variable extract_checksums = ?::varchar[]", [[f.sha256 for f in files]])
+        dimensions = None
+        for number, landed in enumerate(files):
+            con.execute("set variable extract_number = ?::smallint", [number])
+            target = incoming if number == 0 else f"_slice_{number}"
             try:
-                extract = read_extract(con, landed.path, dataset)
+                extract = read_extract(con, landed.path, dataset, target=target)
             except ExtractError as exc:
                 raise ExtractError(landed.source, exc.line, exc.problem) from None
             extract.warnings[:] = [
                 w.replace(str(landed.path), landed.source) for w in extract.warnings
             ]
-            parsed.append((landed, extract))
-            stats.append(extract_stats(con, extract, landed))
-        dims = {tuple(e.dimensions) for _, e in parsed}
-        if len(dims) > 1:
-            raise ExtractError(
-                files[-1].source,
-                None,
-                f"{dataset}: extract files disagree on dimensions {sorted(dims)}",
-            )
-        union = "\nunion all by name\n".join(
-            f"select *, '{landed.sha256}' as extract_sha256, '{run_id}' as load_run_id from {e.table}"
-            for landed, e in parsed
-        )
-        con.execute(f"create or replace temp table _dataset_load as {union}")
-        if len(parsed) > 1:
-            _raise_on_overlap(con, dataset, parsed[0][1].dimensions, files)
-        con.execute("begin transaction")
-        try:
-            con.execute(f'create or replace table raw."{dataset}" as select * from _dataset_load')
-            for landed, stat in zip(files, stats, strict=True):
-                con.execute(
-                    """insert or replace into meta.extracts
-                       (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
-                        loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
-                        flag_counts)
-                       values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [
-                        dataset,
-                        landed.sha256,
-                        landed.source,
-                        landed.bytes,
-                        stat.series,
-                        stat.observations,
-                        stat.values,
-                        run_id,
-                        str(landed.path),
-                        stat.format,
-                        landed.updated,
-                        landed.fetched_at,
-                        stat.missing,
-                        stat.value_sum,
-                        json.dumps(stat.flags),
-                    ],
+            if dimensions is not None and extract.dimensions != dimensions:
+                raise ExtractError(
+                    landed.source,
+                    None,
+                    f"{dataset}: dimensions {extract.dimensions} differ from {dimensions} in {files[0].source}",
                 )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+            dimensions = extract.dimensions
+            stats.append(extract_stats(con, extract, landed))
+            if number:
+                stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
+                con.execute(f"insert into {incoming} ({stored}) select {stored} from {target}")
+                con.execute(f"drop table {target}")
+        con.execute(f"alter table {incoming} drop column unparsed_value")
+        if len(files) > 1:
+            _raise_on_overlap(con, incoming, dataset, dimensions, files)
+        con.execute(f'drop table if exists raw."{dataset}"')
+        con.execute(f'alter table {incoming} rename to "{dataset}"')
+        for landed, stat in zip(files, stats, strict=True):
+            con.execute(
+                """insert or replace into meta.extracts
+                   (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
+                    loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
+                    flag_counts)
+                   values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    dataset, landed.sha256, landed.source, landed.bytes, stat.series, stat.observations,
+                    stat.values, run_id, str(landed.path), stat.format, landed.updated, landed.fetched_at,
+                    stat.missing, stat.value_sum, json.dumps(stat.flags),
+                ],
+            )  # fmt: skip
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     finally:
-        for _, extract in parsed:
-            con.execute(f"drop table if exists {extract.table}")
-        con.execute("drop table if exists _dataset_load")
+        for name in ("load_run_id", "extract_checksums", "extract_number"):
+            con.execute(f"reset variable {name}")
     return DatasetLoad(dataset, "loaded", tuple(stats))
 
 
 def _raise_on_overlap(
-    con: duckdb.DuckDBPyConnection, dataset: str, dimensions: list[str], files: list[LandedFile]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    dataset: str,
+    dimensions: list[str],
+    files: list[LandedFile],
 ) -> None:
+    """Raise if two extract files of one dataset hold the same observation."""
     keys = ", ".join(quoted(d) for d in dimensions)
     rows = con.execute(
-        f"""select min(extract_sha256), max(extract_sha256), any_value(period) from _dataset_load
+        f"""select min(extract_sha256), max(extract_sha256), any_value(period) from {table}
             group by {keys}, period having count(*) > 1 limit 1"""
     ).fetchall()
     if rows:

@@ -1,4 +1,8 @@
-"""Eurostat TSV ("bulk download") extracts parsed into the long observation schema, vectorised in DuckDB."""
+"""Eurostat TSV ("bulk download") extracts parsed into the long observation schema, vectorised in DuckDB.
+
+Series keys are split and checked once per line (not per cell); the cells are unpivoted and split
+into value and flags in one pass that writes the only materialised copy of the observations.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from transforms.observations import (
     ExtractError,
@@ -18,7 +21,8 @@ from transforms.observations import (
     finalised_observations,
     period_table,
     quoted,
-    raise_on_duplicates,
+    raise_on_unparsed,
+    scratch_prefix,
     unknown_flag_warning,
 )
 
@@ -75,6 +79,7 @@ def read_tsv(
     con: duckdb.DuckDBPyConnection, path: Path, dataset: str, target: str
 ) -> ParsedExtract:
     """Parse a TSV extract into temp table `target` (long schema) on `con`; raises ExtractError on bad input."""
+    work = scratch_prefix(target)
     header = parsed_header(path)
     try:
         periods = period_table(header.labels)
@@ -82,13 +87,19 @@ def read_tsv(
         raise ExtractError(path, 1, str(exc)) from exc
     if periods["period"].n_unique() != periods.height:
         raise ExtractError(path, 1, "a period appears twice in the header")
-    n_periods = periods.height
-    period_columns = [f"p{i}" for i in range(n_periods)]
+    period_columns = periods[
+        "period"
+    ].to_list()  # columns named by their normalised period: no join later
+    freq_of = dict(zip(periods["period"], periods["period_freq"], strict=True))
+    if len(set(freq_of.values())) == 1:
+        period_freq = f"'{next(iter(freq_of.values()))}'"
+    else:
+        period_freq = (
+            "case period " + " ".join(f"when '{p}' then '{f}'" for p, f in freq_of.items()) + " end"
+        )
     columns = {"series_key": "VARCHAR", **dict.fromkeys(period_columns, "VARCHAR")}
-    wide, cells = f"{target}_wide", f"{target}_cells"
-    con.register(
-        f"{target}_periods", periods.with_columns(pl.Series("period_column", period_columns))
-    )
+    wide, series, cells = f"{work}_wide", f"{work}_series", f"{work}_cells"
+    n_dims = len(header.dimensions)
     try:
         try:
             con.execute(
@@ -97,7 +108,8 @@ def read_tsv(
                 select row_number() over () + 1 as record_number, *
                 from read_csv(
                     ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
-                    quote = '', escape = '', null_padding = false, strict_mode = true
+                    quote = '', escape = '', null_padding = false, strict_mode = true,
+                    compression = '{"gzip" if is_gzip(path) else "none"}'
                 )
                 """,
                 [str(path)],
@@ -106,37 +118,16 @@ def read_tsv(
             raise ExtractError(
                 path, None, f"malformed TSV or damaged file ({first_line_of(exc)})"
             ) from exc
-        n_dims = len(header.dimensions)
-        dims_sql = ",\n".join(
+        dims_sql = ", ".join(
             f"trim(key_parts[{i + 1}]) as {quoted(d)}" for i, d in enumerate(header.dimensions)
         )
         con.execute(
-            f"""
-            create or replace temp table {cells} as
-            with unpivoted as (
-                select record_number, string_split(series_key, ',') as key_parts, period_column, cell
-                from (unpivot {wide} on {", ".join(period_columns)} into name period_column value cell)
-            ),
-            split as (
-                select *, regexp_extract(rtrim(cell, chr(13) || ' '), '^\\s*(\\S*)\\s*(.*)$', ['raw_value', 'flags']) as parts
-                from unpivoted
-            )
-            select
-                record_number,
-                len(key_parts) as n_key_parts,
-                {dims_sql},
-                p.period,
-                p.period_freq,
-                parts.raw_value,
-                case when parts.raw_value = ':' then null else try_cast(parts.raw_value as double) end as value,
-                trim(parts.flags) as flags,
-                null::varchar as conf_status,
-            from split
-            join {target}_periods as p using (period_column)
-            """
+            f"""create or replace temp view {series} as
+                select record_number, len(key_parts) as n_key_parts, {dims_sql}, * exclude (record_number, series_key, key_parts)
+                from (select *, string_split(series_key, ',') as key_parts from {wide})"""
         )
         bad_key = con.execute(
-            f"select record_number, n_key_parts from {cells} where n_key_parts <> {n_dims} order by 1 limit 1"
+            f"select record_number, n_key_parts from {series} where n_key_parts <> {n_dims} order by 1 limit 1"
         ).fetchall()
         if bad_key:
             line, parts = bad_key[0]
@@ -145,24 +136,57 @@ def read_tsv(
                 line,
                 f"series key has {parts} parts, the header declares {n_dims} ({', '.join(header.dimensions)})",
             )
-        bad_value = con.execute(
-            f"""select record_number, period, raw_value from {cells}
-                where raw_value <> ':' and value is null order by 1 limit 1"""
+        keys = ", ".join(quoted(d) for d in header.dimensions)
+        duplicate = con.execute(
+            f"select min(record_number), max(record_number) from {series} group by {keys} having count(*) > 1 order by 1 limit 1"
         ).fetchall()
-        if bad_value:
-            line, period, raw = bad_value[0]
-            shown = repr(raw) if raw else "an empty cell"
+        if duplicate:
             raise ExtractError(
-                path, line, f"non-numeric value {shown} for period {period} (use ':' for missing)"
+                path, duplicate[0][1], f"duplicate series: same key as line {duplicate[0][0]}"
             )
-        raise_on_duplicates(con, cells, path, header.dimensions)
+        dim_columns = ", ".join(quoted(d) for d in header.dimensions)
+        con.execute(
+            f"""
+            create or replace temp view {cells} as
+            with unpivoted as (
+                select record_number, {dim_columns}, period, rtrim(cell, chr(13) || ' ') as cell
+                from (unpivot (select * exclude (n_key_parts) from {series}) on {", ".join(quoted(c) for c in period_columns)}
+                      into name period value cell)
+            ),
+            split as (
+                select *, ltrim(cell) as text, strpos(ltrim(cell), ' ') as gap from unpivoted
+            ),
+            parts as (
+                select
+                    record_number,
+                    {dim_columns},
+                    period,
+                    case when gap = 0 then text else left(text, gap - 1) end as raw_value,
+                    case when gap = 0 then null else trim(substr(text, gap + 1)) end as flags,
+                from split
+            )
+            select
+                *,
+                {period_freq} as period_freq,
+                case when raw_value = ':' then null else try_cast(raw_value as double) end as value,
+                null::varchar as conf_status,
+            from parts
+            """
+        )
         finalised_observations(con, cells, target, dataset, header.dimensions)
+        raise_on_unparsed(con, target, path, "use ':' for missing")
+        n_series = con.execute(f"select count(*) from {wide}").fetchall()[0][0]
     finally:
-        con.unregister(f"{target}_periods")
+        for view in (cells, series):
+            con.execute(f"drop view if exists {view}")
         con.execute(f"drop table if exists {wide}")
-        con.execute(f"drop table if exists {cells}")
     return ParsedExtract(
-        target, dataset, header.dimensions, "tsv", warnings=unknown_flag_warning(con, target, path)
+        target,
+        dataset,
+        header.dimensions,
+        "tsv",
+        warnings=unknown_flag_warning(con, target, path),
+        series=n_series,
     )
 
 

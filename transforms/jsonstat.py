@@ -22,6 +22,7 @@ from transforms.observations import (
     finalised_observations,
     period_table,
     quoted,
+    scratch_prefix,
     unknown_flag_warning,
 )
 
@@ -36,7 +37,8 @@ def read_jsonstat(
     con: duckdb.DuckDBPyConnection, path: Path, dataset: str | None, target: str
 ) -> ParsedExtract:
     """Parse a JSON-stat 2.0 dataset into temp table `target`; refuses the legacy Eurostat JSON format."""
-    doc = f"{target}_doc"
+    work = scratch_prefix(target)
+    doc = f"{work}_doc"
     try:
         con.execute(
             f"""create or replace temp table {doc} as
@@ -100,7 +102,7 @@ def read_jsonstat(
                     period=periods["period"], period_freq=periods["period_freq"]
                 )
             frames[names[k]] = frame
-            con.register(f"{target}_dim{k}", frame)
+            con.register(f"{work}_dim{k}", frame)
         status_type = con.execute(f"select json_type(j->'status') from {doc}").fetchall()[0][0]
         try:
             value_sql = _entries_sql("value", value_type, "DOUBLE")
@@ -116,7 +118,7 @@ def read_jsonstat(
             )
             select * from entries
         """
-        entries = f"{target}_entries"
+        entries = f"{work}_entries"
         try:
             con.execute(f"create or replace temp table {entries} as {cells_source}")
         except duckdb.Error as exc:
@@ -134,13 +136,13 @@ def read_jsonstat(
         for k, name in enumerate(names):
             alias = f"d{k}"
             joins.append(
-                f"join {target}_dim{k} {alias} on {alias}.pos = (e.idx // {strides[k]}) % {sizes[k]}"
+                f"join {work}_dim{k} {alias} on {alias}.pos = (e.idx // {strides[k]}) % {sizes[k]}"
             )
             if name in TIME_DIMENSIONS:
                 selects += [f"{alias}.period", f"{alias}.period_freq"]
             else:
                 selects.append(f"{alias}.code as {quoted(name)}")
-        cells = f"{target}_cells"
+        cells = f"{work}_cells"
         con.execute(
             f"""
             create or replace temp table {cells} as
@@ -158,7 +160,7 @@ def read_jsonstat(
         con.execute(f"drop table if exists {cells}")
         con.execute(f"drop table if exists {entries}")
         for k in range(len(ids)):
-            con.unregister(f"{target}_dim{k}")
+            con.unregister(f"{work}_dim{k}")
     finally:
         con.execute(f"drop table if exists {doc}")
     return ParsedExtract(

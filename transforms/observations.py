@@ -3,8 +3,9 @@
 Every reader fills a temporary DuckDB table of cells with columns
     record_number, <dimension columns>, period, period_freq, value DOUBLE, flags VARCHAR, conf_status VARCHAR
 and `finalised_observations` turns it into the published long schema:
-    dataset, freq, <dimensions>, period, year, value, flags, conf_status,
-    is_confidential, is_provisional, is_estimated, is_break, has_unknown_flag, record_number
+    freq, <dimensions>, period, value, flags, conf_status, record_number, extract_number (stored) and
+    dataset, year, is_confidential, is_provisional, is_estimated, is_break, has_unknown_flag,
+    extract_sha256, load_run_id (virtual: derived from the stored columns when read)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class ParsedExtract:
     format: str
     updated: str | None = None
     warnings: list[str] = field(default_factory=list)
+    series: int | None = None  # series (TSV lines) when the reader knows it without counting
 
 
 def normalised_period(label: str) -> tuple[str, str]:
@@ -68,6 +70,11 @@ def period_table(labels: list[str]) -> pl.DataFrame:
         {"label": labels, "period": [p for p, _ in parsed], "period_freq": [f for _, f in parsed]},
         schema={"label": pl.String, "period": pl.String, "period_freq": pl.String},
     )
+
+
+def scratch_prefix(target: str) -> str:
+    """A plain identifier prefix for a reader's helper tables ('raw."__incoming_x"' -> '_w_raw___incoming_x')."""
+    return "_w_" + re.sub(r"\W+", "_", target).strip("_")
 
 
 def quoted(name: str) -> str:
@@ -114,43 +121,130 @@ def raise_on_duplicates(
         )
 
 
+def stored_columns(dimensions: list[str]) -> list[str]:
+    """Columns a parsed extract stores (the others are virtual), in table order."""
+    dims = [d for d in dimensions if d != "freq"]
+    return [
+        "freq",
+        *dims,
+        "period",
+        "value",
+        "flags",
+        "conf_status",
+        "record_number",
+        "extract_number",
+        "unparsed_value",
+    ]
+
+
+def sql_literal(value: object) -> str:
+    if value is None:
+        return "null"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def lineage_from_variables(con: duckdb.DuckDBPyConnection) -> tuple[list[str], str | None, int]:
+    """(checksums of the load's extract files, load run id, this file's number), set by the loader as variables."""
+    checksums, run_id, number = con.execute(
+        "select getvariable('extract_checksums'), getvariable('load_run_id'), getvariable('extract_number')"
+    ).fetchall()[0]
+    return list(checksums or []), run_id, int(number or 0)
+
+
 def finalised_observations(
     con: duckdb.DuckDBPyConnection, cells: str, target: str, dataset: str, dimensions: list[str]
 ) -> None:
-    """Create temp table `target` in the long schema from the reader's cells table."""
-    freq = quoted("freq") if "freq" in dimensions else "period_freq"
-    dims = ", ".join(quoted(d) for d in dimensions if d != "freq")
-    dims = f"{dims}," if dims else ""
+    """Create table `target` in the long schema from the reader's cells (a table or a view).
+
+    Only what was published is stored (dimensions, period, value, flags, confidentiality, record number,
+    which extract file); the derived columns (year, flag booleans, dataset, lineage) are DuckDB virtual
+    generated columns, computed from the stored ones when read. Lineage comes from the variables
+    `extract_checksums`, `load_run_id` and `extract_number` (NULL outside a load).
+    `cells` may carry `raw_value` (the value as published): where it is neither ':' nor a number,
+    `unparsed_value` keeps it so that `raise_on_unparsed` can name the line.
+    """
+    checksums, run_id, number = lineage_from_variables(con)
+    dims = [d for d in dimensions if d != "freq"]
     letters = "".join(sorted(KNOWN_FLAG_LETTERS))
-    confidential = (
-        "contains(coalesce(flags, ''), 'c') or coalesce(conf_status, '') in ('C', 'N', 'P')"
+    conf_codes = ", ".join(f"'{c}'" for c in sorted(KNOWN_CONF_STATUS))
+    sha_case = " ".join(f"when {i} then {sql_literal(c)}" for i, c in enumerate(checksums))
+    virtual = {
+        "dataset": ("varchar", sql_literal(dataset)),
+        "year": ("smallint", "cast(left(period, 4) as smallint)"),
+        "is_confidential": (
+            "boolean",
+            "coalesce(contains(flags, 'c'), false) or coalesce(conf_status in ('C', 'N', 'P'), false)",
+        ),
+        "is_provisional": ("boolean", "coalesce(contains(flags, 'p'), false)"),
+        "is_estimated": ("boolean", "coalesce(contains(flags, 'e'), false)"),
+        "is_break": ("boolean", "coalesce(contains(flags, 'b'), false)"),
+        "has_unknown_flag": (
+            "boolean",
+            f"coalesce(regexp_matches(flags, '[^{letters}]'), false) or coalesce(conf_status not in ({conf_codes}), false)",
+        ),
+        "extract_sha256": (
+            "varchar",
+            f"case extract_number {sha_case} end" if checksums else "null",
+        ),
+        "load_run_id": ("varchar", sql_literal(run_id)),
+    }
+    columns = [
+        "freq varchar",
+        *(f"{quoted(d)} varchar" for d in dims),
+        "period varchar",
+        "value double",
+        "flags varchar",
+        "conf_status varchar",
+        "record_number bigint",
+        "extract_number smallint",
+        "unparsed_value varchar",
+        *(
+            f"{name} {kind} generated always as ({expr}) virtual"
+            for name, (kind, expr) in virtual.items()
+        ),
+    ]
+    temp = (
+        "" if "." in target else "temp"
+    )  # a schema-qualified target is a real table (written in place)
+    con.execute(f"drop table if exists {target}")
+    con.execute(f"create {temp} table {target} ({', '.join(columns)})")
+    has_raw = "raw_value" in {
+        r[0] for r in con.execute(f"select column_name from (describe {cells})").fetchall()
+    }
+    unparsed = (
+        "case when value is null and raw_value is not null and raw_value not in (':', '', 'NaN') then raw_value end"
+        if has_raw
+        else "null"
     )
+    freq = quoted("freq") if "freq" in dimensions else "period_freq"
+    stored = [quoted(c) for c in stored_columns(dimensions)]
     con.execute(
         f"""
-        create or replace temp table {target} as
+        insert into {target} ({", ".join(stored)})
         select
-            ?::varchar as dataset,
-            {freq}::varchar as freq,
-            {dims}
+            {freq},
+            {"".join(f"{quoted(d)}, " for d in dims)}
             period,
-            cast(left(period, 4) as smallint) as year,
             value,
-            nullif(flags, '') as flags,
+            nullif(flags, ''),
             case when nullif(conf_status, '') is not null then conf_status
-                 when contains(coalesce(flags, ''), 'c') then 'C' end as conf_status,
-            {confidential} as is_confidential,
-            contains(coalesce(flags, ''), 'p') as is_provisional,
-            contains(coalesce(flags, ''), 'e') as is_estimated,
-            contains(coalesce(flags, ''), 'b') as is_break,
-            coalesce(regexp_matches(flags, '[^{letters}]'), false)
-                or coalesce(nullif(conf_status, '') not in ({", ".join(f"'{c}'" for c in sorted(KNOWN_CONF_STATUS))}), false)
-                as has_unknown_flag,
+                 when contains(flags, 'c') then 'C' end,
             record_number,
+            {number},
+            {unparsed},
         from {cells}
-        order by record_number, period
-        """,
-        [dataset],
+        """
     )
+
+
+def raise_on_unparsed(con: duckdb.DuckDBPyConnection, target: str, path: Path, hint: str) -> None:
+    """Raise ExtractError naming the first record whose value is neither a number nor ':'."""
+    rows = con.execute(
+        f"select record_number, period, unparsed_value from {target} where unparsed_value is not null order by 1 limit 1"
+    ).fetchall()
+    if rows:
+        line, period, raw = rows[0]
+        raise ExtractError(path, line, f"non-numeric value {raw!r} for period {period} ({hint})")
 
 
 def unknown_flag_warning(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:

@@ -18,6 +18,8 @@ from transforms.observations import (
     period_table,
     quoted,
     raise_on_duplicates,
+    raise_on_unparsed,
+    scratch_prefix,
     unknown_flag_warning,
 )
 
@@ -58,6 +60,7 @@ def read_sdmx_csv(
     con: duckdb.DuckDBPyConnection, path: Path, dataset: str | None, target: str
 ) -> ParsedExtract:
     """Parse an SDMX-CSV file (',' or ';') into temp table `target`; the dataset comes from the file if not given."""
+    work = scratch_prefix(target)
     header = header_line(path)
     delimiter = ";" if header.count(";") > header.count(",") else ","
     raw_columns = [c.strip().strip('"') for c in header.split(delimiter)]
@@ -72,7 +75,7 @@ def read_sdmx_csv(
     check_dimensions(path, dimensions)
     names = [re.sub(r"\W+", "_", c) for c in lowered]
     columns = dict.fromkeys(names, "VARCHAR")
-    raw = f"{target}_raw"
+    raw = f"{work}_raw"
     try:
         con.execute(
             f"""
@@ -114,7 +117,7 @@ def read_sdmx_csv(
                 [str(exc).split("'")[1]],
             ).fetchall()[0][0]
             raise ExtractError(path, line, str(exc)) from exc
-        con.register(f"{target}_periods", periods)
+        con.register(f"{work}_periods", periods)
         code = "trim(split_part({col}, ':', 1))"  # 'A:Annual' (labels=both) -> 'A'
         dims_sql = ",\n".join(
             f"{code.format(col=quoted(names[lowered.index(d)]))} as {quoted(d)}" for d in dimensions
@@ -133,7 +136,7 @@ def read_sdmx_csv(
         ).fetchall()[0][0]
         if missing_period:
             raise ExtractError(path, missing_period, "empty TIME_PERIOD")
-        cells = f"{target}_cells"
+        cells = f"{work}_cells"
         con.execute(
             f"""
             create or replace temp table {cells} as
@@ -148,22 +151,17 @@ def read_sdmx_csv(
                 {flags_sql} as flags,
                 {conf_sql} as conf_status,
             from {raw}
-            join {target}_periods as p on p.label = trim({raw}.time_period)
+            join {work}_periods as p on p.label = trim({raw}.time_period)
             """
         )
-        bad = con.execute(
-            f"""select record_number, raw_value from {cells}
-                where raw_value is not null and raw_value not in (':', 'NaN') and value is null order by 1 limit 1"""
-        ).fetchall()
-        if bad:
-            raise ExtractError(path, bad[0][0], f"non-numeric OBS_VALUE {bad[0][1]!r}")
         raise_on_duplicates(con, cells, path, dimensions)
         finalised_observations(con, cells, target, dataset, dimensions)
         con.execute(f"drop table if exists {cells}")
+        raise_on_unparsed(con, target, path, "OBS_VALUE must be a number or empty")
     finally:
         con.execute(f"drop table if exists {raw}")
         with contextlib.suppress(duckdb.Error):
-            con.unregister(f"{target}_periods")
+            con.unregister(f"{work}_periods")
     return ParsedExtract(
         target,
         dataset,

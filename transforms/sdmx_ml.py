@@ -20,6 +20,7 @@ from transforms.observations import (
     period_table,
     quoted,
     raise_on_duplicates,
+    scratch_prefix,
     unknown_flag_warning,
 )
 
@@ -34,6 +35,7 @@ def read_sdmx_ml(
     con: duckdb.DuckDBPyConnection, path: Path, dataset: str | None, target: str
 ) -> ParsedExtract:
     """Parse an SDMX-ML StructureSpecificData message into temp table `target`."""
+    work = scratch_prefix(target)
     text = path.read_text(encoding="utf-8")
     if "GenericData" in text[:2000]:
         raise ExtractError(
@@ -103,16 +105,16 @@ def read_sdmx_ml(
         "flags",
         "conf_status",
     )
-    con.register(f"{target}_cells_frame", cells)
+    con.register(f"{work}_cells_frame", cells)
     try:
         con.execute(
-            f"create or replace temp table {target}_cells as select * from {target}_cells_frame"
+            f"create or replace temp table {work}_cells as select * from {work}_cells_frame"
         )
     finally:
-        con.unregister(f"{target}_cells_frame")
-    raise_on_duplicates(con, f"{target}_cells", path, dimensions, unit="observation")
-    finalised_observations(con, f"{target}_cells", target, dataset, dimensions)
-    con.execute(f"drop table if exists {target}_cells")
+        con.unregister(f"{work}_cells_frame")
+    raise_on_duplicates(con, f"{work}_cells", path, dimensions, unit="observation")
+    finalised_observations(con, f"{work}_cells", target, dataset, dimensions)
+    con.execute(f"drop table if exists {work}_cells")
     return ParsedExtract(
         target, dataset, dimensions, "sdmx-ml-2.1", warnings=unknown_flag_warning(con, target, path)
     )

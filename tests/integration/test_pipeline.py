@@ -245,7 +245,9 @@ def test_unparseable_extract_fails_before_publishing(published, tmp_path):
     with gzip.open(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz", "rt", encoding="utf-8") as handle:
         line = next(row for row in handle if row.startswith("A,V16110,C10,AT11\t")).rstrip("\n")
     source = corrupt_copy(tmp_path, line, line.replace("\t", "\tabc", 1))
-    with pytest.raises(Exception, match=r"extracts/sbs_r_nuts06_r2.tsv.gz, line \d+: non-numeric value"):
+    with pytest.raises(
+        Exception, match=r"extracts/sbs_r_nuts06_r2.tsv.gz, line \d+: non-numeric value"
+    ):
         pipeline(settings=Settings(source=str(source), output_dir=out))
     assert output_fingerprint(out) == before
 

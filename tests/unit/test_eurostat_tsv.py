@@ -32,7 +32,13 @@ NEW_FORMAT = (
 def test_new_format_cells_become_typed_rows_with_flags(tmp_path, gz):
     path = write(tmp_path / ("x.tsv.gz" if gz else "x.tsv"), NEW_FORMAT, gz=gz)
     rows = observations(path, "sbs_r_nuts06_r2").sort("nace_r2", "period")
-    assert rows.columns[:7] == ["dataset", "freq", "indic_sb", "nace_r2", "geo", "period", "year"]
+    assert rows.columns[:6] == ["freq", "indic_sb", "nace_r2", "geo", "period", "value"]
+    assert {"dataset", "year", "is_confidential", "extract_sha256", "load_run_id"} <= set(
+        rows.columns
+    )
+    assert rows["dataset"].unique().to_list() == ["sbs_r_nuts06_r2"] and rows[
+        "year"
+    ].unique().sort().to_list() == [2019, 2020, 2021]
     assert rows.height == 6
     got = rows.select(
         "nace_r2",
@@ -68,7 +74,7 @@ def test_old_format_without_freq_descending_quarters(tmp_path):
 def test_upper_case_header_is_accepted(tmp_path):
     text = "FREQ,UNIT,GEO\\TIME_PERIOD\t2020\nA,THS,AT\t5\n"
     rows = observations(write(tmp_path / "u.tsv", text), "u")
-    assert rows.columns[1:4] == ["freq", "unit", "geo"]
+    assert rows.columns[:3] == ["freq", "unit", "geo"]
     assert rows["value"].to_list() == [5.0]
 
 
@@ -100,7 +106,7 @@ def test_period_labels_are_normalised(label, expected):
         (
             "freq,geo\\TIME_PERIOD\t2020\nA,AT\t1\nA,BE\t2\nA,AT\t3\n",
             4,
-            "duplicate observation: same dimensions and period as line 2",
+            "duplicate series: same key as line 2",
         ),
         ("freq,geo\\TIME_PERIOD\t2020\tnext year\nA,AT\t1\t2\n", 1, "unrecognised period"),
     ],

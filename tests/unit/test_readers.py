@@ -91,7 +91,7 @@ def test_sdmx_csv_last_update_labels_and_dataset(tmp_path):
         (
             "DATAFLOW,LAST UPDATE,geo,TIME_PERIOD,OBS_VALUE\nESTAT:X(1.0),d,AT,2020,12a\n",
             2,
-            "non-numeric OBS_VALUE '12a'",
+            "non-numeric value '12a'",
         ),
         (
             "DATAFLOW,LAST UPDATE,geo,TIME_PERIOD,OBS_VALUE\nESTAT:X(1.0),d,AT,,1\n",
