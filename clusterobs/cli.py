@@ -177,6 +177,8 @@ def ingest(
             total,
         )
     console.print(table)
+    for warning in (w for f in summary.files for w in f["warnings"]):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     for name, d in summary.datasets.items():
         if d["status"] == "unchanged":
             console.print(f"{name}: already loaded (same checksums), nothing changed")

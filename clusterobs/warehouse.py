@@ -324,7 +324,6 @@ def load_dataset(
                 stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
                 con.execute(f"insert into {incoming} ({stored}) select {stored} from {target}")
                 con.execute(f"drop table {target}")
-        con.execute(f"alter table {incoming} drop column unparsed_value")
         if len(files) > 1:
             _raise_on_overlap(con, incoming, dataset, dimensions, files)
         con.execute(f'drop table if exists raw."{dataset}"')

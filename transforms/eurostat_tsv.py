@@ -174,7 +174,15 @@ def read_tsv(
             """
         )
         finalised_observations(con, cells, target, dataset, header.dimensions)
-        raise_on_unparsed(con, target, path, "use ':' for missing")
+        # Every cell not starting with ':' must have become a number; count on the wide table, and only
+        # look for the culprit (an unpivot again) when the counts differ.
+        published = " + ".join(
+            f"count(*) filter (where not starts_with(ltrim({quoted(c)}), ':'))"
+            for c in period_columns
+        )
+        expected = con.execute(f"select {published} from {wide}").fetchall()[0][0]
+        if expected != con.execute(f"select count(value) from {target}").fetchall()[0][0]:
+            raise_on_unparsed(con, cells, path, (":",), "use ':' for missing")
         n_series = con.execute(f"select count(*) from {wide}").fetchall()[0][0]
     finally:
         for view in (cells, series):

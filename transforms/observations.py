@@ -133,7 +133,6 @@ def stored_columns(dimensions: list[str]) -> list[str]:
         "conf_status",
         "record_number",
         "extract_number",
-        "unparsed_value",
     ]
 
 
@@ -160,8 +159,6 @@ def finalised_observations(
     which extract file); the derived columns (year, flag booleans, dataset, lineage) are DuckDB virtual
     generated columns, computed from the stored ones when read. Lineage comes from the variables
     `extract_checksums`, `load_run_id` and `extract_number` (NULL outside a load).
-    `cells` may carry `raw_value` (the value as published): where it is neither ':' nor a number,
-    `unparsed_value` keeps it so that `raise_on_unparsed` can name the line.
     """
     checksums, run_id, number = lineage_from_variables(con)
     dims = [d for d in dimensions if d != "freq"]
@@ -197,7 +194,6 @@ def finalised_observations(
         "conf_status varchar",
         "record_number bigint",
         "extract_number smallint",
-        "unparsed_value varchar",
         *(
             f"{name} {kind} generated always as ({expr}) virtual"
             for name, (kind, expr) in virtual.items()
@@ -208,14 +204,6 @@ def finalised_observations(
     )  # a schema-qualified target is a real table (written in place)
     con.execute(f"drop table if exists {target}")
     con.execute(f"create {temp} table {target} ({', '.join(columns)})")
-    has_raw = "raw_value" in {
-        r[0] for r in con.execute(f"select column_name from (describe {cells})").fetchall()
-    }
-    unparsed = (
-        "case when value is null and raw_value is not null and raw_value not in (':', '', 'NaN') then raw_value end"
-        if has_raw
-        else "null"
-    )
     freq = quoted("freq") if "freq" in dimensions else "period_freq"
     stored = [quoted(c) for c in stored_columns(dimensions)]
     con.execute(
@@ -231,20 +219,27 @@ def finalised_observations(
                  when contains(flags, 'c') then 'C' end,
             record_number,
             {number},
-            {unparsed},
         from {cells}
         """
     )
 
 
-def raise_on_unparsed(con: duckdb.DuckDBPyConnection, target: str, path: Path, hint: str) -> None:
-    """Raise ExtractError naming the first record whose value is neither a number nor ':'."""
+def raise_on_unparsed(
+    con: duckdb.DuckDBPyConnection, cells: str, path: Path, missing: tuple[str, ...], hint: str
+) -> None:
+    """Raise ExtractError naming the first cell whose published value is neither a number nor a missing marker.
+
+    `cells` has record_number, period, raw_value and value; run it only when counts show a problem.
+    """
+    markers = ", ".join(sql_literal(m) for m in missing)
     rows = con.execute(
-        f"select record_number, period, unparsed_value from {target} where unparsed_value is not null order by 1 limit 1"
+        f"""select record_number, period, raw_value from {cells}
+            where value is null and raw_value is not null and raw_value not in ({markers}) order by 1 limit 1"""
     ).fetchall()
     if rows:
         line, period, raw = rows[0]
-        raise ExtractError(path, line, f"non-numeric value {raw!r} for period {period} ({hint})")
+        shown = repr(raw) if raw else "an empty cell"
+        raise ExtractError(path, line, f"non-numeric value {shown} for period {period} ({hint})")
 
 
 def unknown_flag_warning(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:

@@ -155,9 +155,9 @@ def read_sdmx_csv(
             """
         )
         raise_on_duplicates(con, cells, path, dimensions)
+        raise_on_unparsed(con, cells, path, (":", "NaN"), "OBS_VALUE must be a number or empty")
         finalised_observations(con, cells, target, dataset, dimensions)
         con.execute(f"drop table if exists {cells}")
-        raise_on_unparsed(con, target, path, "OBS_VALUE must be a number or empty")
     finally:
         con.execute(f"drop table if exists {raw}")
         with contextlib.suppress(duckdb.Error):
