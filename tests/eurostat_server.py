@@ -98,6 +98,9 @@ class FakeEurostat:
                     reply = server.reply_for(request)
                     time.sleep(reply.delay)
                     body = reply.body
+                    # Done "processing" before the client can see the answer (no race with its next request).
+                    with server._lock:
+                        server.in_flight -= 1
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
@@ -108,9 +111,6 @@ class FakeEurostat:
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with server._lock:
-                        server.in_flight -= 1
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

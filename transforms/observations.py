@@ -245,7 +245,7 @@ def raise_on_unparsed(
 def unknown_flag_warning(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:
     """A warning naming flags outside the documented sets (they are kept as published)."""
     rows = con.execute(
-        f"select distinct coalesce(flags, '') || '/' || coalesce(conf_status, '') from {table} where has_unknown_flag order by 1 limit 5"
+        f"select distinct coalesce(flags, '') || '/' || coalesce(conf_status, '') from {table} where (flags is not null or conf_status is not null) and has_unknown_flag order by 1 limit 5"
     ).fetchall()
     if not rows:
         return []
