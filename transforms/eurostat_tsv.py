@@ -168,7 +168,7 @@ def read_tsv(
             select
                 *,
                 {period_freq} as period_freq,
-                case when raw_value = ':' then null else try_cast(raw_value as double) end as value,
+                try_cast(nullif(raw_value, ':') as double) as value,
                 null::varchar as conf_status,
             from parts
             """

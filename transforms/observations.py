@@ -215,8 +215,7 @@ def finalised_observations(
             period,
             value,
             nullif(flags, ''),
-            case when nullif(conf_status, '') is not null then conf_status
-                 when contains(flags, 'c') then 'C' end,
+            coalesce(nullif(conf_status, ''), case when contains(flags, 'c') then 'C' end),
             record_number,
             {number},
         from {cells}
