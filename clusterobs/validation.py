@@ -77,13 +77,66 @@ def suite_files(stage: str, expectations_dir: Path = EXPECTATIONS_DIR) -> list[t
     for path in sorted(expectations_dir.glob("*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))
         meta = spec.get("meta", {})
-        if "relation" not in meta or "stage" not in meta:
+        if "query_file" in meta:
+            meta["query"] = (expectations_dir / meta["query_file"]).read_text(encoding="utf-8")
+        if not ("relation" in meta or "query" in meta) or "stage" not in meta:
             raise ValueError(
-                f"{path}: suite meta must name the 'relation' it validates and its 'stage'"
+                f"{path}: suite meta must name the 'relation' (or 'query_file') it validates and its 'stage'"
             )
         if meta["stage"] == stage:
             suites.append((path, spec))
     return suites
+
+
+# Value sets an expectation may name as "$ref:<name>" instead of listing them.
+REFERENCE_SETS = {
+    "nuts_2021_codes": "select nuts_code from ref.nuts_2021",
+    "nace_codes": "select nace_code from ref.nace_rev2 union all select nace_code from ref.nace_aggregates",
+    "cluster_categories": "select category_code from ref.cluster_categories",
+}
+SCHEMA_EXPECTATIONS = {
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_column_to_exist",
+}
+
+
+def resolved_expectations(
+    con: duckdb.DuckDBPyConnection, path: Path, expectations: list[dict]
+) -> list[dict]:
+    """Expectations with "$ref:<name>" value sets replaced by the codes of the named reference set."""
+    resolved = []
+    for expectation in expectations:
+        kwargs = dict(expectation.get("kwargs", {}))
+        value_set = kwargs.get("value_set")
+        if isinstance(value_set, str) and value_set.startswith("$ref:"):
+            name = value_set.removeprefix("$ref:")
+            if name not in REFERENCE_SETS:
+                raise ValueError(
+                    f"{path}: unknown reference set {name!r} (known: {', '.join(REFERENCE_SETS)})"
+                )
+            kwargs["value_set"] = [r[0] for r in con.execute(REFERENCE_SETS[name]).fetchall()]
+        resolved.append({**expectation, "kwargs": kwargs})
+    return resolved
+
+
+def columns_used(expectations: list[dict]) -> list[str]:
+    """Columns the data expectations read (so only those are pulled out of DuckDB)."""
+    names: list[str] = []
+    for expectation in expectations:
+        kwargs = expectation.get("kwargs", {})
+        for key in ("column", "column_A", "column_B"):
+            if key in kwargs:
+                names.append(kwargs[key])
+        names += kwargs.get("column_list", [])
+    return list(dict.fromkeys(names))
+
+
+def batch_frame(con: duckdb.DuckDBPyConnection, source: str, columns: list[str] | None):
+    """The rows to validate as pandas, through Arrow, with text as categoricals (codes repeat a lot)."""
+    projection = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    table = con.sql(f"select {projection} from {source}").to_arrow_table()
+    return table.to_pandas(strings_to_categorical=True, self_destruct=True)
 
 
 def validate_stage(con: duckdb.DuckDBPyConnection, stage: str, run_id: str) -> ValidationSummary:
@@ -100,44 +153,57 @@ def validate_stage(con: duckdb.DuckDBPyConnection, stage: str, run_id: str) -> V
     datasource = context.data_sources.add_pandas("warehouse")
     summary = ValidationSummary(stage)
     for path, spec in suite_files(stage):
-        relation = spec["meta"]["relation"]
-        suite = context.suites.add(
-            ExpectationSuite(
-                name=spec["name"],
-                expectations=[ExpectationConfiguration(**e) for e in spec["expectations"]],
-                meta=spec["meta"],
-            )
-        )
-        batch = datasource.add_dataframe_asset(spec["name"]).add_batch_definition_whole_dataframe(
-            "all"
-        )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=spec["name"], data=batch, suite=suite)
-        )
-        try:
-            frame = con.sql(f"select * from {relation}").df()
-        except duckdb.CatalogException as exc:
-            raise ValueError(
-                f"{path}: suite validates {relation}, which the warehouse does not have"
-            ) from exc
-        outcome = definition.run(batch_parameters={"dataframe": frame})
-        for result in outcome.results:
-            config = result.expectation_config
-            details = result.result or {}
-            sample = details.get("partial_unexpected_list")
-            summary.results.append(
-                ExpectationResult(
-                    suite=spec["name"],
-                    relation=relation,
-                    expectation=config.type,
-                    column=config.kwargs.get("column") or _joined(config.kwargs.get("column_list")),
-                    severity=str(getattr(config.severity, "value", config.severity) or "critical"),
-                    success=bool(result.success),
-                    observed_value=_text(details.get("observed_value")),
-                    unexpected_count=details.get("unexpected_count"),
-                    unexpected_sample=_text(sample[:10]) if sample else None,
+        meta = spec["meta"]
+        relation = meta.get("relation") or f"({meta['query']})"
+        label = meta.get("relation") or spec["name"]
+        expectations = resolved_expectations(con, path, spec["expectations"])
+        schema_part = [e for e in expectations if e["type"] in SCHEMA_EXPECTATIONS]
+        data_part = [e for e in expectations if e["type"] not in SCHEMA_EXPECTATIONS]
+        for part, suffix, columns in (
+            (schema_part, "__schema", None),
+            (data_part, "", columns_used(data_part)),
+        ):
+            if not part:
+                continue
+            name = spec["name"] + suffix
+            suite = context.suites.add(
+                ExpectationSuite(
+                    name=name, expectations=[ExpectationConfiguration(**e) for e in part], meta=meta
                 )
             )
+            batch = datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=suite)
+            )
+            try:
+                source = f"{relation} limit 0" if suffix else relation
+                frame = batch_frame(con, f"(select * from {source})", columns)
+            except duckdb.Error as exc:
+                raise ValueError(
+                    f"{path}: cannot read {label} ({str(exc).splitlines()[0]})"
+                ) from exc
+            outcome = definition.run(batch_parameters={"dataframe": frame})
+            del frame
+            for result in outcome.results:
+                config = result.expectation_config
+                details = result.result or {}
+                sample = details.get("partial_unexpected_list")
+                summary.results.append(
+                    ExpectationResult(
+                        suite=spec["name"],
+                        relation=label,
+                        expectation=config.type,
+                        column=config.kwargs.get("column")
+                        or _joined(config.kwargs.get("column_list")),
+                        severity=str(
+                            getattr(config.severity, "value", config.severity) or "critical"
+                        ),
+                        success=bool(result.success),
+                        observed_value=_text(details.get("observed_value")),
+                        unexpected_count=details.get("unexpected_count"),
+                        unexpected_sample=_text(sample[:10]) if sample else None,
+                    )
+                )
     record(con, run_id, summary)
     return summary
 

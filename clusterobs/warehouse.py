@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from clusterobs.landing import LandedFile
+from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from transforms.duckdb_results import first_row, scalar
 from transforms.extracts import read_extract
@@ -65,6 +66,7 @@ REFERENCE_TABLES = {
     "nace_rev2": "nace_rev2.csv",
     "cluster_categories": "cluster_categories.csv",
     "ecosystem_indicators": "ecosystem_indicators.csv",
+    "nace_aggregates": "nace_aggregates.csv",
 }
 
 
@@ -138,6 +140,18 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
         },
         schema={"window_start": pl.Int16, "window_end": pl.Int16},
     )
+    registry = load_registry(settings.registry_path)
+    years = pl.DataFrame(
+        {
+            "dataset": list(registry),
+            "start_year": [spec.start for spec in registry.values()],
+            "end_year": [spec.end for spec in registry.values()],
+        },
+        schema={"dataset": pl.String, "start_year": pl.Int16, "end_year": pl.Int16},
+    )
+    con.register("registry_frame", years)
+    con.execute("create or replace table config.registry as select * from registry_frame")
+    con.unregister("registry_frame")
     con.register("trend_windows_frame", windows)
     con.execute("create or replace table config.trend_windows as select * from trend_windows_frame")
     con.unregister("trend_windows_frame")

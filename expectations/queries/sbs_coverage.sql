@@ -1,0 +1,43 @@
+-- Coverage: every NUTS-2 region of each country in a dataset has values in every year of the dataset's
+-- registry range (to the latest year loaded when the range is open).
+with cells as (
+    select dataset, geo_code, year from staging.stg_sbs_r_nuts06_r2
+    where nuts_level = 2 and not is_extra_regio and value is not null
+    union all
+    select dataset, geo_code, year from staging.stg_sbs_r_nuts2021
+    where nuts_level = 2 and not is_extra_regio and value is not null
+),
+
+present as (
+    select distinct dataset, geo_code, year from cells
+),
+
+countries as (
+    select distinct dataset, left(geo_code, 2) as country_code from present
+),
+
+years as (
+    select
+        registry.dataset,
+        unnest(range(registry.start_year, coalesce(registry.end_year, latest.year) + 1)) as year,
+    from config.registry as registry
+    join (select dataset, max(year) as year from present group by dataset) as latest using (dataset)
+),
+
+expected as (
+    select countries.dataset, nuts.nuts_code as geo_code, years.year
+    from countries
+    join ref.nuts_2021 as nuts
+        on nuts.country_code = countries.country_code and nuts.nuts_level = 2 and not nuts.is_extra_regio
+    join years using (dataset)
+)
+
+select
+    expected.dataset,
+    expected.geo_code,
+    expected.year,
+    case when present.geo_code is null then
+        format('{}: no values for {} in {}', expected.dataset, expected.geo_code, expected.year)
+    end as problem,
+from expected
+left join present using (dataset, geo_code, year)

@@ -1,0 +1,155 @@
+"""Each kind of check catches its corruption, exactly that expectation fails, and nothing is published."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from clusterobs import models, validation, warehouse
+from clusterobs.settings import Settings
+from clusterobs.validation import ValidationFailed
+from flows.pipeline import pipeline
+
+from ..conftest import DEMO_DIR
+from .test_pipeline import output_fingerprint
+
+pytestmark = pytest.mark.integration
+LEGACY = "sbs_r_nuts06_r2.tsv.gz"
+
+
+@pytest.fixture(scope="module")
+def published(prefect_api, tmp_path_factory):
+    out = tmp_path_factory.mktemp("gates")
+    pipeline(settings=Settings(source="demo", output_dir=out))
+    return out
+
+
+def corrupted_source(tmp_path: Path, edit) -> Path:
+    source = tmp_path / "extracts"
+    shutil.copytree(DEMO_DIR, source)
+    path = source / LEGACY
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    lines = edit(lines)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return source
+
+
+def set_cell(key: str, year: str, text: str):
+    def edit(lines: list[str]) -> list[str]:
+        column = lines[0].split("\t").index(year)
+        for number, line in enumerate(lines):
+            cells = line.split("\t")
+            if cells[0] == key:
+                cells[column] = text
+                lines[number] = "\t".join(cells)
+                return lines
+        raise AssertionError(f"no series {key}")
+
+    return edit
+
+
+def drop_year(year: str):
+    def edit(lines: list[str]) -> list[str]:
+        column = lines[0].split("\t").index(year)
+        return [
+            "\t".join(c for i, c in enumerate(line.split("\t")) if i != column) for line in lines
+        ]
+
+    return edit
+
+
+def add_series(line: str):
+    return lambda lines: [*lines, line]
+
+
+def failed_critical(exc: ValidationFailed) -> set[tuple[str, str, str | None]]:
+    return {(r.suite, r.expectation, r.column) for r in exc.summary.critical_failures}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            add_series("A,V16110,C10,XX11\t" + "\t".join([": "] * 13)),
+            {("stg_sbs_r_nuts06_r2", "expect_column_values_to_be_in_set", "geo_code")},
+        ),
+        (
+            set_cell("A,V16110,B-N_S95_X_K,ESZZ", "2015", "-5 "),
+            {("stg_sbs_r_nuts06_r2", "expect_column_values_to_be_between", "value")},
+        ),
+        (
+            set_cell("A,V16110,B-N_S95_X_K,AT1", "2015", "999999 "),
+            {("chk_sbs_nuts_hierarchy", "expect_column_values_to_be_null", "problem")},
+        ),
+        (
+            drop_year("2015"),
+            {("chk_sbs_coverage", "expect_column_values_to_be_null", "problem")},
+        ),
+    ],
+    ids=["unknown-nuts-code", "negative-employment", "regions-do-not-add-up", "missing-year"],
+)
+def test_corruption_fails_exactly_its_expectation_and_publishes_nothing(
+    published, tmp_path, edit, expected
+):
+    before = output_fingerprint(published)
+    source = corrupted_source(tmp_path, edit)
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline(settings=Settings(source=str(source), output_dir=published))
+    assert failed_critical(caught.value) == expected
+    assert output_fingerprint(published) == before
+
+
+def test_hierarchy_failure_names_the_cells(published, tmp_path):
+    source = corrupted_source(tmp_path, set_cell("A,V16110,B-N_S95_X_K,AT1", "2015", "999999 "))
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline(settings=Settings(source=str(source), output_dir=published))
+    [failure] = caught.value.summary.critical_failures
+    assert failure.unexpected_count == 2  # AT1 against its regions, and AT against AT1..AT3
+    assert "B-N_S95_X_K 2015 employment: regions sum to" in failure.unexpected_sample
+    assert "AT1 is 999999" in failure.unexpected_sample
+
+
+def test_duplicate_key_fails_the_grain_expectation(published, tmp_path):
+    """The readers refuse duplicate series, so a duplicate can only come from a faulty load: inject one."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published / "clusterobs.duckdb", db)
+    with warehouse.connect(db) as con:
+        stored = [
+            c
+            for c, g in con.execute(
+                "select column_name, column_default from duckdb_columns() where table_name = 'sbs_r_nuts06_r2'"
+            ).fetchall()
+            if g is None
+        ]
+        columns = ", ".join(f'"{c}"' for c in stored)
+        con.execute(
+            f"insert into raw.sbs_r_nuts06_r2 ({columns}) select {columns} from raw.sbs_r_nuts06_r2 where geo = 'ESZZ' and period = '2015' and indic_sb = 'V16110'"
+        )
+        warehouse.apply_run_config(con, Settings())
+        for model in models.ordered_models(models.discovered_models(), ("staging",)):
+            models.run_model(con, model)
+        summary = validation.validate_stage(con, "staging", "test-run")
+        stored_results = con.execute(
+            "select suite, column_name, unexpected_count from meta.validation_results where run_id = 'test-run' and not success"
+        ).fetchall()
+    assert {(r.suite, r.expectation, r.column) for r in summary.critical_failures} == {
+        (
+            "stg_sbs_r_nuts06_r2",
+            "expect_compound_columns_to_be_unique",
+            "geo_code,nace_code,year,measure",
+        )
+    }
+    assert stored_results == [("stg_sbs_r_nuts06_r2", "geo_code,nace_code,year,measure", 2)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*) from meta.validation_results where run_id = 'test-run'"
+            ).fetchall()[0][0]
+            > 90
+        )
