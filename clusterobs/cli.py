@@ -185,6 +185,66 @@ def ingest(
     console.print("the marts are unchanged until the next `clusterobs run`")
 
 
+@app.command()
+def validate(
+    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
+        "output"
+    ),
+    stage: Annotated[str, typer.Option(help="'all', 'staging' or 'marts'")] = "all",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print every expectation result as JSON on stdout")
+    ] = False,
+) -> None:
+    """Re-run the validation suites on the published warehouse (read-only); exit 1 on a critical failure."""
+    if stage not in ("all", "staging", "marts"):
+        console.print(f"[red]error:[/red] --stage must be all, staging or marts, not {stage!r}")
+        raise typer.Exit(2)
+    import duckdb
+
+    from clusterobs import validation, warehouse
+    from clusterobs.settings import Settings
+
+    settings = Settings(output_dir=output_dir)
+    if not settings.warehouse_path.exists():
+        console.print(
+            f"[red]error:[/red] no published warehouse at {settings.warehouse_path}: run `clusterobs run` first"
+        )
+        raise typer.Exit(2)
+    stages = ("staging", "marts") if stage == "all" else (stage,)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        warehouse.set_run_variables(con, settings)
+        with console.status("validating ..."):
+            summaries = [
+                validation.validate_stage(con, s, "validate", record_results=False) for s in stages
+            ]
+    results = [r for summary in summaries for r in summary.results]
+    if as_json:
+        print(json.dumps([r.__dict__ for r in results], indent=2))
+    else:
+        table = Table(title=f"Validation of {settings.warehouse_path}")
+        for col in ("stage", "expectations", "passed", "critical failures", "warnings"):
+            table.add_column(col)
+        for summary in summaries:
+            d = summary.as_dict()
+            table.add_row(
+                d["stage"],
+                str(d["expectations"]),
+                str(d["passed"]),
+                str(d["critical_failures"]),
+                str(d["warnings"]),
+            )
+        console.print(table)
+        for r in (r for r in results if not r.success):
+            level = (
+                "[red]critical[/red]" if r.severity == "critical" else "[yellow]warning[/yellow]"
+            )
+            console.print(
+                f"{level} {r.suite}: {r.expectation}({r.column or ''}) unexpected={r.unexpected_count} {r.unexpected_sample or ''}"
+            )
+    if any(not summary.success for summary in summaries):
+        raise typer.Exit(1)
+
+
 INGEST_REPORT_KEYS = (
     "file",
     "dataset",

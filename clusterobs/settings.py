@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         description="LQ denominator: all business-economy employment, or traded-cluster employment (US CMP)",
     )
     stars: StarRules = StarRules()
+    max_row_count_drift: float = Field(
+        0.25,
+        ge=0,
+        description="relative change in a table's rows against the last published run that the drift check flags",
+    )
     trend_windows: list[TrendWindow] = Field(
         default_factory=lambda: [
             TrendWindow(start=2008, end=2020),

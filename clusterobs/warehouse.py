@@ -47,6 +47,11 @@ META_DDL = [
     "alter table meta.extracts add column if not exists missing bigint",
     "alter table meta.extracts add column if not exists value_sum double",
     "alter table meta.extracts add column if not exists flag_counts json",
+    """create table if not exists meta.row_counts (
+        run_id varchar,
+        relation varchar,
+        rows bigint
+    )""",
     """create table if not exists meta.validation_results (
         run_id varchar,
         suite varchar,
@@ -123,9 +128,10 @@ def check_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
-def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Expose the run's methodological settings to the SQL models (variables and config tables)."""
+def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The run's settings as DuckDB session variables (works on a read-only connection too)."""
     variables = {
+        "max_row_count_drift": f"{settings.max_row_count_drift!r}::double",
         "lq_denominator": f"'{settings.lq_denominator}'",
         "size_top_share": f"{settings.stars.size_top_share!r}::double",
         "specialisation_min_lq": f"{settings.stars.specialisation_min_lq!r}::double",
@@ -133,6 +139,11 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
+
+
+def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Expose the run's methodological settings to the SQL models (variables and config tables)."""
+    set_run_variables(con, settings)
     windows = pl.DataFrame(
         {
             "window_start": [w.start for w in settings.trend_windows],
@@ -438,3 +449,13 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int
         )
         counts[table] = scalar(con, f"select count(*) from marts.{table}")
     return counts
+
+
+def record_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Rows of every staging and mart table, kept per run (the drift checks compare runs)."""
+    con.execute(
+        """insert into meta.row_counts
+           select ?, schema_name || '.' || table_name, estimated_size from duckdb_tables()
+           where schema_name in ('staging', 'marts')""",
+        [run_id],
+    )

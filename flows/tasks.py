@@ -154,4 +154,5 @@ def finish_run(db_path: Path, run_id: str) -> None:
             "update meta.load_runs set status = 'published', finished_at = now() where run_id = ?",
             [run_id],
         )
+        warehouse.record_row_counts(con, run_id)
         con.execute("checkpoint")

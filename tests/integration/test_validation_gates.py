@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -153,3 +154,55 @@ def test_duplicate_key_fails_the_grain_expectation(published, tmp_path):
             ).fetchall()[0][0]
             > 90
         )
+
+
+def test_validate_command_exit_codes(published, tmp_path):
+    from typer.testing import CliRunner
+
+    from clusterobs.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["validate", "--output-dir", str(published)])
+    assert ok.exit_code == 0, ok.output
+    assert "unexpected=" not in ok.output  # no failed expectation listed
+
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    shutil.copy(published / "clusterobs.duckdb", tampered / "clusterobs.duckdb")
+    with duckdb.connect(str(tampered / "clusterobs.duckdb")) as con:
+        con.execute(
+            "update marts.fct_cluster_region_year set lq = -1 where region_code = 'AT11' and year = 2019"
+        )
+    before = (tampered / "clusterobs.duckdb").read_bytes()
+    failed = runner.invoke(
+        app, ["validate", "--output-dir", str(tampered), "--stage", "marts", "--json"]
+    )
+    assert failed.exit_code == 1
+    results = json.loads(failed.stdout[failed.stdout.index("[") :])
+    bad = [
+        (r["suite"], r["expectation"], r["column"])
+        for r in results
+        if not r["success"] and r["severity"] == "critical"
+    ]
+    assert bad == [("fct_cluster_region_year", "expect_column_values_to_be_between", "lq")]
+    assert (tampered / "clusterobs.duckdb").read_bytes() == before, (
+        "validate must not write to the warehouse"
+    )
+
+    missing = runner.invoke(app, ["validate", "--output-dir", str(tmp_path / "nothing")])
+    assert missing.exit_code == 2 and "run `clusterobs run` first" in missing.output
+
+
+def test_row_count_drift_is_a_recorded_warning(published, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published / "clusterobs.duckdb", db)
+    with warehouse.connect(db) as con:
+        con.execute(
+            "update meta.row_counts set rows = rows * 2 where relation = 'marts.fct_cluster_trends'"
+        )
+        warehouse.set_run_variables(con, Settings())
+        summary = validation.validate_stage(con, "marts", "drift-test")
+    assert summary.success
+    [warning] = summary.warnings
+    assert warning.suite == "chk_row_count_drift_marts" and warning.unexpected_count == 1
+    assert "marts.fct_cluster_trends" in warning.unexpected_sample
