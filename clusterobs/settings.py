@@ -113,6 +113,10 @@ class Settings(BaseSettings):
         description="LQ denominator: all business-economy employment, or traded-cluster employment (US CMP)",
     )
     stars: StarRules = StarRules()
+    validate_outputs: bool = Field(
+        True,
+        description="run the Great Expectations suites (turn off only to measure what validation costs)",
+    )
     max_row_count_drift: float = Field(
         0.25,
         ge=0,

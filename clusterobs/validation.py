@@ -140,9 +140,16 @@ def batch_frame(con: duckdb.DuckDBPyConnection, source: str, columns: list[str] 
 
 
 def validate_stage(
-    con: duckdb.DuckDBPyConnection, stage: str, run_id: str, record_results: bool = True
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    run_id: str,
+    record_results: bool = True,
+    docs_dir: Path | None = None,
 ) -> ValidationSummary:
-    """Run every suite of the stage, record the results in meta.validation_results (unless told not to)."""
+    """Run every suite of the stage, record the results in meta.validation_results (unless told not to).
+
+    With `docs_dir`, GX Data Docs (HTML: suites and their validation results) are written there.
+    """
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -153,6 +160,19 @@ def validate_stage(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_pandas("warehouse")
+    actions = []
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        site = {
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+        }
+        context.add_data_docs_site(site_name="clusterobs", site_config=site)
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["clusterobs"])]
     summary = ValidationSummary(stage)
     for path, spec in suite_files(stage):
         meta = spec["meta"]
@@ -184,9 +204,13 @@ def validate_stage(
                 raise ValueError(
                     f"{path}: cannot read {label} ({str(exc).splitlines()[0]})"
                 ) from exc
-            outcome = definition.run(batch_parameters={"dataframe": frame})
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(name=name, validation_definitions=[definition], actions=actions)
+            )
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame})
             del frame
-            for result in outcome.results:
+            results = [r for run in outcome.run_results.values() for r in run.results]
+            for result in results:
                 config = result.expectation_config
                 details = result.result or {}
                 sample = details.get("partial_unexpected_list")
@@ -209,6 +233,30 @@ def validate_stage(
     if record_results:
         record(con, run_id, summary)
     return summary
+
+
+def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) -> str:
+    """The stage's results for the Prefect UI: counts, then every failed expectation with a sample."""
+    d = summary.as_dict()
+    lines = [
+        f"# Validation: {summary.stage}",
+        "",
+        f"{d['expectations']} expectations, {d['passed']} passed, {d['critical_failures']} critical failures, {d['warnings']} warnings.",
+    ]
+    failed = [r for r in summary.results if not r.success]
+    if failed:
+        lines += [
+            "",
+            "| severity | suite | expectation | column | unexpected | sample |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.severity} | {r.suite} | {r.expectation} | {r.column or ''} | {r.unexpected_count} | {(r.unexpected_sample or '')[:200]} |"
+            for r in failed
+        ]
+    if docs_dir is not None:
+        lines += ["", f"Data Docs: `{docs_dir / 'index.html'}`"]
+    return "\n".join(lines)
 
 
 def record(con: duckdb.DuckDBPyConnection, run_id: str, summary: ValidationSummary) -> None:

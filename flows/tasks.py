@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from clusterobs import models, validation, warehouse
@@ -121,11 +122,13 @@ def build_models(db_path: Path, settings: Settings, layers: tuple[str, ...]) -> 
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(db_path: Path, stage: str, run_id: str) -> validation.ValidationSummary:
+def validate(
+    db_path: Path, stage: str, run_id: str, docs_dir: Path | None = None
+) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
     with warehouse.connect(db_path) as con:
-        summary = validation.validate_stage(con, stage, run_id)
+        summary = validation.validate_stage(con, stage, run_id, docs_dir=docs_dir)
     for warning in summary.warnings:
         logger.warning(
             "warning: %s %s(%s) unexpected=%s",
@@ -134,6 +137,11 @@ def validate(db_path: Path, stage: str, run_id: str) -> validation.ValidationSum
             warning.column,
             warning.unexpected_count,
         )
+    create_markdown_artifact(
+        key=f"validation-{stage}",
+        markdown=validation.markdown_report(summary, docs_dir),
+        description=f"{stage} validation",
+    )
     if not summary.success:
         raise validation.ValidationFailed(summary)
     logger.info("%s validation: %s", stage, summary.as_dict())

@@ -16,14 +16,18 @@ current_ as (
     select schema_name || '.' || table_name as relation, estimated_size as rows
     from duckdb_tables()
     where schema_name = 'staging'
+),
+
+checked as (
+    select
+        current_.relation,
+        previous.rows as previous_rows,
+        current_.rows,
+        case when abs(current_.rows - previous.rows) > getvariable('max_row_count_drift') * greatest(previous.rows, 1) then
+            format('{}: {} rows, {} in the last published run', current_.relation, current_.rows, previous.rows)
+        end as problem,
+    from current_
+    join previous using (relation)
 )
 
-select
-    current_.relation,
-    previous.rows as previous_rows,
-    current_.rows,
-    case when abs(current_.rows - previous.rows) > getvariable('max_row_count_drift') * greatest(previous.rows, 1) then
-        format('{}: {} rows, {} in the last published run', current_.relation, current_.rows, previous.rows)
-    end as problem,
-from current_
-join previous using (relation)
+select * from checked where problem is not null

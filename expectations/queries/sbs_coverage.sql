@@ -30,14 +30,18 @@ expected as (
     join ref.nuts_2021 as nuts
         on nuts.country_code = countries.country_code and nuts.nuts_level = 2 and not nuts.is_extra_regio
     join years using (dataset)
+),
+
+checked as (
+    select
+        expected.dataset,
+        expected.geo_code,
+        expected.year,
+        case when present.geo_code is null then
+            format('{}: no values for {} in {}', expected.dataset, expected.geo_code, expected.year)
+        end as problem,
+    from expected
+    left join present using (dataset, geo_code, year)
 )
 
-select
-    expected.dataset,
-    expected.geo_code,
-    expected.year,
-    case when present.geo_code is null then
-        format('{}: no values for {} in {}', expected.dataset, expected.geo_code, expected.year)
-    end as problem,
-from expected
-left join present using (dataset, geo_code, year)
+select * from checked where problem is not null

@@ -51,18 +51,22 @@ compared as (
     where children.unpublished = 0
         and children.n_children = structure.n_defined
         and parent.value is not null
+),
+
+checked as (
+    select
+        dataset,
+        geo_code,
+        parent_code,
+        year,
+        measure,
+        parent_value,
+        children_sum,
+        case when difference > tolerance then
+            format('{} {} {} {}: {} sum to {} but {} is {}', dataset, geo_code, year, measure,
+                   'children of ' || parent_code, round(children_sum, 2), parent_code, parent_value)
+        end as problem,
+    from compared
 )
 
-select
-    dataset,
-    geo_code,
-    parent_code,
-    year,
-    measure,
-    parent_value,
-    children_sum,
-    case when difference > tolerance then
-        format('{} {} {} {}: {} sum to {} but {} is {}', dataset, geo_code, year, measure,
-               'children of ' || parent_code, round(children_sum, 2), parent_code, parent_value)
-    end as problem,
-from compared
+select * from checked where problem is not null

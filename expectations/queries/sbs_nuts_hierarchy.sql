@@ -39,18 +39,22 @@ compared as (
         and parent.year = children.year
         and parent.measure = children.measure
     where children.unpublished = 0 and parent.value is not null
+),
+
+checked as (
+    select
+        dataset,
+        parent_code,
+        nace_code,
+        year,
+        measure,
+        parent_value,
+        children_sum,
+        case when difference > tolerance then
+            format('{} {} {} {}: regions sum to {} but {} is {}', dataset, nace_code, year, measure,
+                   round(children_sum, 2), parent_code, parent_value)
+        end as problem,
+    from compared
 )
 
-select
-    dataset,
-    parent_code,
-    nace_code,
-    year,
-    measure,
-    parent_value,
-    children_sum,
-    case when difference > tolerance then
-        format('{} {} {} {}: regions sum to {} but {} is {}', dataset, nace_code, year, measure,
-               round(children_sum, 2), parent_code, parent_value)
-    end as problem,
-from compared
+select * from checked where problem is not null

@@ -206,3 +206,40 @@ def test_row_count_drift_is_a_recorded_warning(published, tmp_path):
     [warning] = summary.warnings
     assert warning.suite == "chk_row_count_drift_marts" and warning.unexpected_count == 1
     assert "marts.fct_cluster_trends" in warning.unexpected_sample
+
+
+def test_column_type_check_catches_a_retyped_column(published, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published / "clusterobs.duckdb", db)
+    with warehouse.connect(db) as con:
+        con.execute("alter table marts.fct_ecosystem_indicators alter score type varchar")
+        warehouse.set_run_variables(con, Settings())
+        summary = validation.validate_stage(con, "marts", "types-test")
+    failures = {(r.suite, r.column): r for r in summary.critical_failures}
+    assert ("chk_column_types", "problem") in failures
+    assert (
+        "fct_ecosystem_indicators.score is VARCHAR, expected DOUBLE"
+        in failures["chk_column_types", "problem"].unexpected_sample
+    )
+
+
+def test_data_docs_and_artifacts_are_published(published):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    for stage in ("staging", "marts"):
+        index = published / "current" / "data_docs" / stage / "index.html"
+        assert index.is_file()
+        pages = list((published / "current" / "data_docs" / stage / "validations").rglob("*.html"))
+        assert len(pages) >= 3
+    assert "stg_sbs_r_nuts06_r2" in " ".join(
+        str(p) for p in (published / "current" / "data_docs" / "staging").rglob("*.html")
+    )
+
+    async def artifact_keys() -> set[str]:
+        async with get_client() as client:
+            return {a.key for a in await client.read_artifacts()}
+
+    keys = asyncio.run(artifact_keys())
+    assert {"validation-staging", "validation-marts", "clusterobs-run"} <= keys

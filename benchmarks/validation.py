@@ -1,0 +1,93 @@
+"""Validation benchmark: what the Great Expectations suites add to a full-EU-scale pipeline run.
+
+    uv run python benchmarks/validation.py [--input DIR] [--runs 1]
+
+Runs `clusterobs run --source DIR --json` in fresh processes with CLUSTEROBS_VALIDATE_OUTPUTS=false and
+=true (the full-EU extracts are generated into benchmarks/data/full-eu once) and compares the pipeline
+times (Prefect start-up excluded) and peak RSS. Results go to benchmarks/results/validation.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def one_run(source: Path, validate: bool) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        env = {
+            **os.environ,
+            "CLUSTEROBS_VALIDATE_OUTPUTS": str(validate).lower(),
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+        }
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        done = subprocess.run(
+            [sys.executable, "-m", "clusterobs.cli", "run", "--source", str(source), "--output-dir", out, "--json"],
+            capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+        )  # fmt: skip
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        summary = json.loads(done.stdout[done.stdout.index("{") :])
+    return {
+        "pipeline_seconds": summary["elapsed_seconds"],
+        "peak_rss_mb": round(max(peak, before) / 1024),
+        "validation": summary["validation"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, default=HERE / "data" / "full-eu")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    if not (args.input / "sbs_r_nuts06_r2.tsv.gz").exists():
+        sys.path.insert(0, str(ROOT))
+        from clusterobs.demo import generate
+
+        generate(args.input, scale="full-eu")
+    without = min(
+        (one_run(args.input, False) for _ in range(args.runs)), key=lambda r: r["pipeline_seconds"]
+    )
+    with_ = min(
+        (one_run(args.input, True) for _ in range(args.runs)), key=lambda r: r["pipeline_seconds"]
+    )
+    overhead = with_["pipeline_seconds"] / without["pipeline_seconds"] - 1
+    result = {
+        "input": str(
+            args.input.relative_to(ROOT) if args.input.is_relative_to(ROOT) else args.input
+        ),
+        "without_validation": without,
+        "with_validation": with_,
+        "validation_overhead": round(overhead, 3),
+        "target": "< 0.5",
+    }
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "validation.json").write_text(json.dumps(result, indent=2) + "\n")
+    expectations = sum(v["expectations"] for v in with_["validation"].values())
+    text = "\n".join(
+        [
+            f"# Validation benchmark ({result['input']})",
+            "",
+            "| run | pipeline seconds | peak RSS (MB) |",
+            "|---|---:|---:|",
+            f"| without validation | {without['pipeline_seconds']} | {without['peak_rss_mb']} |",
+            f"| with validation ({expectations} expectations) | {with_['pipeline_seconds']} | {with_['peak_rss_mb']} |",
+            "",
+            f"Validation adds {overhead:.0%} to the pipeline's run time (target: less than 50%).",
+        ]
+    )
+    (out / "validation.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
