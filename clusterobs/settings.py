@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         True,
         description="run the Great Expectations suites (turn off only to measure what validation costs)",
     )
+    validation_engine_rows: int = Field(
+        1_000_000,
+        ge=0,
+        description="tables with more rows have their row-level expectations measured in DuckDB for GX",
+    )
     max_row_count_drift: float = Field(
         0.25,
         ge=0,

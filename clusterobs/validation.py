@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from clusterobs import engine_checks
 from clusterobs.settings import EXPECTATIONS_DIR
 
 
@@ -94,6 +95,9 @@ REFERENCE_SETS = {
     "nace_codes": "select nace_code from ref.nace_rev2 union all select nace_code from ref.nace_aggregates",
     "cluster_categories": "select category_code from ref.cluster_categories",
 }
+TABLE_EXPECTATIONS = {
+    "expect_table_row_count_to_be_between"
+}  # GX reports no unexpected count for these
 SCHEMA_EXPECTATIONS = {
     "expect_table_columns_to_match_set",
     "expect_table_columns_to_match_ordered_list",
@@ -145,10 +149,13 @@ def validate_stage(
     run_id: str,
     record_results: bool = True,
     docs_dir: Path | None = None,
+    engine_rows: int | None = 1_000_000,
 ) -> ValidationSummary:
     """Run every suite of the stage, record the results in meta.validation_results (unless told not to).
 
     With `docs_dir`, GX Data Docs (HTML: suites and their validation results) are written there.
+    Tables with more than `engine_rows` rows have their row-level expectations measured in DuckDB
+    (engine_checks.py) and GX validates those measurements; smaller ones go to GX as pandas frames.
     """
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -181,6 +188,18 @@ def validate_stage(
         expectations = resolved_expectations(con, path, spec["expectations"])
         schema_part = [e for e in expectations if e["type"] in SCHEMA_EXPECTATIONS]
         data_part = [e for e in expectations if e["type"] not in SCHEMA_EXPECTATIONS]
+        rows = engine_checks.relation_rows(con, meta.get("relation", ""))
+        if (
+            engine_rows is not None
+            and rows is not None
+            and rows > engine_rows
+            and engine_checks.supported(data_part)
+        ):
+            metrics = engine_checks.engine_metrics(con, meta["relation"], data_part)
+            run_metrics_suite(
+                context, datasource, actions, spec["name"], label, data_part, metrics, summary
+            )
+            data_part = []
         for part, suffix, columns in (
             (schema_part, "__schema", None),
             (data_part, "", columns_used(data_part)),
@@ -233,6 +252,64 @@ def validate_stage(
     if record_results:
         record(con, run_id, summary)
     return summary
+
+
+def run_metrics_suite(
+    context, datasource, actions, suite_name, label, expectations, metrics, summary
+) -> None:
+    """GX validates DuckDB's measurements of a large table: each expectation's unexpected rows within its allowance."""
+    import great_expectations as gx
+    import pandas as pd
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    name = f"{suite_name}__measured_in_duckdb"
+    # One row, one column per expectation: how many unexpected rows exceed what `mostly` allows.
+    frame = pd.DataFrame(
+        {f"excess_{i}": [m.unexpected_count - m.allowed_unexpected] for i, m in enumerate(metrics)}
+    )
+    gates = [
+        ExpectationConfiguration(
+            type="expect_column_values_to_be_between",
+            kwargs={"column": f"excess_{i}", "max_value": 0},
+            meta={
+                "measures": f"{e['type']}({_joined(e['kwargs'].get('column_list')) or e['kwargs'].get('column', '')})"
+            },
+        )
+        for i, e in enumerate(expectations)
+    ]
+    suite = context.suites.add(ExpectationSuite(name=name, expectations=gates))
+    batch = datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name=name, validation_definitions=[definition], actions=actions)
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    passed = {
+        r.expectation_config.kwargs["column"]: bool(r.success)
+        for run in outcome.run_results.values()
+        for r in run.results
+    }
+    failing = {i for i in range(len(metrics)) if not passed[f"excess_{i}"]}
+    for index, (expectation, metric) in enumerate(zip(expectations, metrics, strict=True)):
+        kwargs = expectation["kwargs"]
+        summary.results.append(
+            ExpectationResult(
+                suite=suite_name,
+                relation=label,
+                expectation=expectation["type"],
+                column=kwargs.get("column") or _joined(kwargs.get("column_list")),
+                severity=expectation.get("severity", "critical"),
+                success=index not in failing,
+                observed_value=_text(metric.observed_value),
+                unexpected_count=None
+                if expectation["type"] in TABLE_EXPECTATIONS
+                else metric.unexpected_count,
+                unexpected_sample=_text(metric.sample[:10]) if metric.sample else None,
+            )
+        )
 
 
 def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) -> str:

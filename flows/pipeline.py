@@ -6,7 +6,9 @@ ingest:   land and load given extract files into the raw layer, and publish (mar
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -87,6 +89,11 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
     run = publish.start_run(settings.output_path)
     summary = RunSummary(run_id=run.run_id)
     logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
+    if settings.validate_outputs:
+        # Great Expectations takes seconds to import: do it while the extracts load (DuckDB releases the GIL).
+        threading.Thread(
+            target=importlib.import_module, args=("great_expectations",), daemon=True
+        ).start()
     try:
         tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
         for dataset, files in collect_extracts(settings, run.warehouse).items():
@@ -99,12 +106,16 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
         docs = run.work_dir / "data_docs"
         if settings.validate_outputs:
             summary.validation["staging"] = tasks.validate(
-                run.warehouse, "staging", run.run_id, docs / "staging"
+                run.warehouse,
+                "staging",
+                run.run_id,
+                docs / "staging",
+                settings.validation_engine_rows,
             ).as_dict()
         tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
         if settings.validate_outputs:
             summary.validation["marts"] = tasks.validate(
-                run.warehouse, "marts", run.run_id, docs / "marts"
+                run.warehouse, "marts", run.run_id, docs / "marts", settings.validation_engine_rows
             ).as_dict()
         summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
         tasks.finish_run(run.warehouse, run.run_id)

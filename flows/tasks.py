@@ -123,12 +123,18 @@ def build_models(db_path: Path, settings: Settings, layers: tuple[str, ...]) -> 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(
-    db_path: Path, stage: str, run_id: str, docs_dir: Path | None = None
+    db_path: Path,
+    stage: str,
+    run_id: str,
+    docs_dir: Path | None = None,
+    engine_rows: int | None = 1_000_000,
 ) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
     with warehouse.connect(db_path) as con:
-        summary = validation.validate_stage(con, stage, run_id, docs_dir=docs_dir)
+        summary = validation.validate_stage(
+            con, stage, run_id, docs_dir=docs_dir, engine_rows=engine_rows
+        )
     for warning in summary.warnings:
         logger.warning(
             "warning: %s %s(%s) unexpected=%s",

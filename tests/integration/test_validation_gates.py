@@ -243,3 +243,49 @@ def test_data_docs_and_artifacts_are_published(published):
 
     keys = asyncio.run(artifact_keys())
     assert {"validation-staging", "validation-marts", "clusterobs-run"} <= keys
+
+
+def test_duckdb_measured_and_pandas_validation_agree(published, tmp_path):
+    """Large tables are measured in DuckDB; on a corrupted warehouse both paths report the same results."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published / "clusterobs.duckdb", db)
+    with warehouse.connect(db) as con:
+        con.execute(
+            "update staging.stg_sbs_r_nuts06_r2 set value = -value where geo_code = 'AT11' and year = 2015 and nace_code like 'C1%'"
+        )
+        con.execute(
+            "update staging.stg_sbs_r_nuts06_r2 set geo_code = 'XX11' where geo_code = 'AT12' and year = 2016 and nace_code = 'J62'"
+        )
+        con.execute(
+            "update staging.stg_sbs_r_nuts06_r2 set flags = 'q' where geo_code = 'AT13' and year = 2017 and nace_code = 'F41'"
+        )
+        con.execute(
+            "insert into staging.stg_sbs_r_nuts06_r2 select * from staging.stg_sbs_r_nuts06_r2 where geo_code = 'BE10' and year = 2018 and nace_code = 'G46'"
+        )
+        warehouse.set_run_variables(con, Settings())
+        pandas_path = validation.validate_stage(
+            con, "staging", "p", record_results=False, engine_rows=None
+        )
+        duckdb_path = validation.validate_stage(
+            con, "staging", "d", record_results=False, engine_rows=0
+        )
+
+    def outcome(summary):
+        return sorted(
+            (r.suite, r.expectation, r.column, r.success, r.unexpected_count)
+            for r in summary.results
+            if r.suite == "stg_sbs_r_nuts06_r2"
+        )
+
+    assert outcome(duckdb_path) == outcome(pandas_path)
+    failed = {
+        (r.expectation, r.column)
+        for r in duckdb_path.results
+        if not r.success and r.suite == "stg_sbs_r_nuts06_r2"
+    }
+    assert failed == {
+        ("expect_column_values_to_be_between", "value"),
+        ("expect_column_values_to_be_in_set", "geo_code"),
+        ("expect_column_values_to_match_regex", "flags"),
+        ("expect_compound_columns_to_be_unique", "geo_code,nace_code,year,measure"),
+    }

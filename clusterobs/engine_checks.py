@@ -1,0 +1,151 @@
+"""Row-level expectations evaluated in DuckDB, for relations too large to hand to GX as pandas frames.
+
+Each supported expectation becomes a predicate over the relation; one aggregate query counts, for every
+expectation, its elements (non-null values, as GX counts them) and unexpected rows, and a sample of
+unexpected values is fetched only for the ones that fail. The semantics follow GX's map expectations:
+success when unexpected / elements <= 1 - mostly. The per-expectation metrics are then validated by GX
+(see validation.py), so GX still decides pass or fail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from transforms.observations import quoted, sql_literal
+
+SUPPORTED = {
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex",
+    "expect_compound_columns_to_be_unique",
+    "expect_table_row_count_to_be_between",
+}
+
+
+@dataclass
+class EngineMetric:
+    """What DuckDB measured for one expectation."""
+
+    index: int
+    element_count: int
+    unexpected_count: int
+    allowed_unexpected: float
+    observed_value: object = None
+    sample: list | None = None
+
+
+def _bound(value) -> str:
+    return repr(value) if isinstance(value, int | float) else sql_literal(value)
+
+
+def unexpected_predicate(expectation: dict) -> tuple[str, str]:
+    """(predicate true for an unexpected row, predicate selecting the elements GX counts) for a map expectation."""
+    kind, kwargs = expectation["type"], expectation["kwargs"]
+    column = quoted(kwargs.get("column", ""))
+    if kind == "expect_column_values_to_not_be_null":
+        return f"{column} is null", "true"
+    if kind == "expect_column_values_to_be_null":
+        return f"{column} is not null", "true"
+    if kind == "expect_column_values_to_be_in_set":
+        values = ", ".join(
+            f"({sql_literal(v) if isinstance(v, str) else repr(v)})" for v in kwargs["value_set"]
+        )
+        # a subquery becomes a hash join; a long literal list would be compared row by row
+        return (
+            f"{column} is not null and {column} not in (select * from (values {values}))",
+            f"{column} is not null",
+        )
+    if kind == "expect_column_values_to_be_between":
+        parts = []
+        if kwargs.get("min_value") is not None:
+            parts.append(
+                f"{column} {'<=' if kwargs.get('strict_min') else '<'} {_bound(kwargs['min_value'])}"
+            )
+        if kwargs.get("max_value") is not None:
+            parts.append(
+                f"{column} {'>=' if kwargs.get('strict_max') else '>'} {_bound(kwargs['max_value'])}"
+            )
+        return (
+            f"{column} is not null and ({' or '.join(parts) or 'false'})",
+            f"{column} is not null",
+        )
+    if kind == "expect_column_values_to_match_regex":
+        pattern = sql_literal(kwargs["regex"])
+        return (
+            f"{column} is not null and not regexp_matches({column}::varchar, {pattern})",
+            f"{column} is not null",
+        )
+    raise ValueError(f"not a map expectation: {kind}")
+
+
+def engine_metrics(
+    con: duckdb.DuckDBPyConnection, relation: str, expectations: list[dict]
+) -> list[EngineMetric]:
+    """Measure every expectation over `relation` in DuckDB (one scan for the map expectations)."""
+    maps = [
+        (i, e)
+        for i, e in enumerate(expectations)
+        if e["type"]
+        not in ("expect_compound_columns_to_be_unique", "expect_table_row_count_to_be_between")
+    ]
+    selects = ["count(*)"]
+    for _, expectation in maps:
+        unexpected, element = unexpected_predicate(expectation)
+        selects += [f"count(*) filter (where {element})", f"count(*) filter (where {unexpected})"]
+    row = con.execute(f"select {', '.join(selects)} from {relation}").fetchall()[0]
+    total, counts = row[0], row[1:]
+    metrics = {}
+    for n, (i, expectation) in enumerate(maps):
+        elements, unexpected = counts[2 * n], counts[2 * n + 1]
+        mostly = expectation["kwargs"].get("mostly", 1.0)
+        metrics[i] = EngineMetric(i, elements, unexpected, (1 - mostly) * elements)
+        if unexpected:
+            predicate, _ = unexpected_predicate(expectation)
+            column = quoted(expectation["kwargs"]["column"])
+            metrics[i].sample = [
+                r[0]
+                for r in con.execute(
+                    f"select {column} from {relation} where {predicate} limit 20"
+                ).fetchall()
+            ]
+    for i, expectation in enumerate(expectations):
+        kwargs = expectation["kwargs"]
+        if expectation["type"] == "expect_compound_columns_to_be_unique":
+            keys = ", ".join(quoted(c) for c in kwargs["column_list"])
+            duplicated = con.execute(
+                f"select coalesce(sum(n), 0), list(keys)[:20] from (select count(*) as n, struct_pack({keys}) as keys from {relation} group by all having count(*) > 1)".replace(
+                    "group by all", f"group by {keys}"
+                )
+            ).fetchall()[0]
+            metrics[i] = EngineMetric(
+                i, total, int(duplicated[0]), (1 - kwargs.get("mostly", 1.0)) * total
+            )
+            if duplicated[0]:
+                metrics[i].sample = [json.loads(json.dumps(k, default=str)) for k in duplicated[1]]
+        elif expectation["type"] == "expect_table_row_count_to_be_between":
+            low, high = kwargs.get("min_value"), kwargs.get("max_value")
+            outside = (low is not None and total < low) or (high is not None and total > high)
+            metrics[i] = EngineMetric(i, total, int(outside), 0, observed_value=total)
+    return [metrics[i] for i in range(len(expectations))]
+
+
+def supported(expectations: list[dict]) -> bool:
+    return all(e["type"] in SUPPORTED for e in expectations)
+
+
+def relation_rows(con: duckdb.DuckDBPyConnection, relation: str) -> int | None:
+    """Rows of a table (from the catalog, cheap), or None for anything that is not a plain table name."""
+    match = re.fullmatch(r"(\w+)\.(\w+)", relation)
+    if not match:
+        return None
+    rows = con.execute(
+        "select estimated_size from duckdb_tables() where schema_name = ? and table_name = ?",
+        list(match.groups()),
+    ).fetchall()
+    return rows[0][0] if rows else None
