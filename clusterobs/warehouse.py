@@ -75,12 +75,15 @@ REFERENCE_TABLES = {
 }
 
 
-def connect(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (creating schemas and meta tables); work over `memory_limit` spills to disk."""
+def connect(
+    path: Path, memory_limit: str | None = None, ddl: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (creating schemas and meta tables unless `ddl` is off, for a connection that runs
+    beside a writer); work over `memory_limit` spills to disk."""
     con = duckdb.connect(str(path))
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
-    for statement in META_DDL:
+    for statement in META_DDL if ddl else ():
         con.execute(statement)
     return con
 

@@ -131,7 +131,7 @@ def validate(
 ) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, ddl=False) as con:
         summary = validation.validate_stage(
             con, stage, run_id, docs_dir=docs_dir, engine_rows=engine_rows
         )
