@@ -152,17 +152,11 @@ def ingest(
             print(json.dumps({k: record[k] for k in INGEST_REPORT_KEYS}))
         return
     table = Table(title=f"Ingested into {settings.warehouse_path} (run {summary.run_id})")
-    for col in (
-        "file",
-        "dataset",
-        "series",
-        "observations",
-        "values",
-        "missing",
-        "flags",
-        "value sum",
-    ):
-        table.add_column(col, justify="left" if col in ("file", "dataset", "flags") else "right")
+    for key in INGEST_REPORT_KEYS:
+        table.add_column(
+            key.replace("_", " "),
+            justify="left" if key in ("file", "dataset", "flags") else "right",
+        )
     for f in summary.files:
         flags = " ".join(f"{k}:{v}" for k, v in f["flags"].items()) or "-"
         total = "-" if f["value_sum"] is None else f"{f['value_sum']:,.2f}"

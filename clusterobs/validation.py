@@ -180,6 +180,7 @@ def validate_stage(
         }
         context.add_data_docs_site(site_name="clusterobs", site_config=site)
     summary = ValidationSummary(stage)
+    con.execute("set variable validation_stage = ?", [stage])  # queries may look at their own stage
     for path, spec in suite_files(stage):
         meta = spec["meta"]
         relation = meta.get("relation") or f"({meta['query']})"

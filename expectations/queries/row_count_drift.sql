@@ -1,5 +1,5 @@
--- Row-count drift: each marts table's rows against the last published run; a relative change above
--- the setting max_row_count_drift (default 25 %) is reported.
+-- Row-count drift: the rows of each table of the stage being validated (variable validation_stage)
+-- against the last published run; a relative change above max_row_count_drift (default 25 %) is reported.
 with previous_run as (
     select run_id from meta.load_runs
     where status = 'published'
@@ -15,7 +15,7 @@ previous as (
 current_ as (
     select schema_name || '.' || table_name as relation, estimated_size as rows
     from duckdb_tables()
-    where schema_name = 'marts'
+    where schema_name = getvariable('validation_stage')
 ),
 
 checked as (
