@@ -167,7 +167,6 @@ def validate_stage(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     datasource = context.data_sources.add_pandas("warehouse")
-    actions = []
     if docs_dir is not None:
         docs_dir.mkdir(parents=True, exist_ok=True)
         site = {
@@ -196,9 +195,7 @@ def validate_stage(
             and engine_checks.supported(data_part)
         ):
             metrics = engine_checks.engine_metrics(con, meta["relation"], data_part)
-            run_metrics_suite(
-                context, datasource, actions, spec["name"], label, data_part, metrics, summary
-            )
+            run_metrics_suite(context, datasource, spec["name"], label, data_part, metrics, summary)
             data_part = []
         for part, suffix, columns in (
             (schema_part, "__schema", None),
@@ -224,7 +221,7 @@ def validate_stage(
                     f"{path}: cannot read {label} ({str(exc).splitlines()[0]})"
                 ) from exc
             checkpoint = context.checkpoints.add(
-                gx.Checkpoint(name=name, validation_definitions=[definition], actions=actions)
+                gx.Checkpoint(name=name, validation_definitions=[definition])
             )
             outcome = checkpoint.run(batch_parameters={"dataframe": frame})
             del frame
@@ -259,7 +256,7 @@ def validate_stage(
 
 
 def run_metrics_suite(
-    context, datasource, actions, suite_name, label, expectations, metrics, summary
+    context, datasource, suite_name, label, expectations, metrics, summary
 ) -> None:
     """GX validates DuckDB's measurements of a large table: each expectation's unexpected rows within its allowance."""
     import great_expectations as gx
@@ -288,7 +285,7 @@ def run_metrics_suite(
         gx.ValidationDefinition(name=name, data=batch, suite=suite)
     )
     checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name=name, validation_definitions=[definition], actions=actions)
+        gx.Checkpoint(name=name, validation_definitions=[definition])
     )
     outcome = checkpoint.run(batch_parameters={"dataframe": frame})
     passed = {
