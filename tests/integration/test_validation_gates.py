@@ -29,6 +29,14 @@ def published(prefect_api, tmp_path_factory):
     return out
 
 
+@pytest.fixture
+def warehouse_copy(published, tmp_path) -> Path:
+    """A copy of the published warehouse that a test may corrupt."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(published / "clusterobs.duckdb", db)
+    return db
+
+
 def corrupted_source(tmp_path: Path, edit) -> Path:
     source = tmp_path / "extracts"
     shutil.copytree(DEMO_DIR, source)
@@ -116,10 +124,9 @@ def test_hierarchy_failure_names_the_cells(published, tmp_path):
     assert "AT1 is 999999" in failure.unexpected_sample
 
 
-def test_duplicate_key_fails_the_grain_expectation(published, tmp_path):
+def test_duplicate_key_fails_the_grain_expectation(warehouse_copy):
     """The readers refuse duplicate series, so a duplicate can only come from a faulty load: inject one."""
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(published / "clusterobs.duckdb", db)
+    db = warehouse_copy
     with warehouse.connect(db) as con:
         stored = [
             c
@@ -193,9 +200,8 @@ def test_validate_command_exit_codes(published, tmp_path):
     assert missing.exit_code == 2 and "run `clusterobs run` first" in missing.output
 
 
-def test_row_count_drift_is_a_recorded_warning(published, tmp_path):
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(published / "clusterobs.duckdb", db)
+def test_row_count_drift_is_a_recorded_warning(warehouse_copy):
+    db = warehouse_copy
     with warehouse.connect(db) as con:
         con.execute(
             "update meta.row_counts set rows = rows * 2 where relation = 'marts.fct_cluster_trends'"
@@ -208,9 +214,8 @@ def test_row_count_drift_is_a_recorded_warning(published, tmp_path):
     assert "marts.fct_cluster_trends" in warning.unexpected_sample
 
 
-def test_column_type_check_catches_a_retyped_column(published, tmp_path):
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(published / "clusterobs.duckdb", db)
+def test_column_type_check_catches_a_retyped_column(warehouse_copy):
+    db = warehouse_copy
     with warehouse.connect(db) as con:
         con.execute("alter table marts.fct_ecosystem_indicators alter score type varchar")
         warehouse.set_run_variables(con, Settings())
@@ -245,10 +250,9 @@ def test_data_docs_and_artifacts_are_published(published):
     assert {"validation-staging", "validation-marts", "clusterobs-run"} <= keys
 
 
-def test_duckdb_measured_and_pandas_validation_agree(published, tmp_path):
+def test_duckdb_measured_and_pandas_validation_agree(warehouse_copy):
     """Large tables are measured in DuckDB; on a corrupted warehouse both paths report the same results."""
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(published / "clusterobs.duckdb", db)
+    db = warehouse_copy
     with warehouse.connect(db) as con:
         con.execute(
             "update staging.stg_sbs_r_nuts06_r2 set value = -value where geo_code = 'AT11' and year = 2015 and nace_code like 'C1%'"
