@@ -14,7 +14,14 @@ from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from transforms.duckdb_results import first_row, scalar
 from transforms.extracts import read_extract
-from transforms.observations import ExtractError, ParsedExtract, quoted, stored_columns
+from transforms.observations import (
+    ExtractError,
+    ParsedExtract,
+    create_observation_table,
+    dimension_domains,
+    quoted,
+    stored_columns,
+)
 
 META_DDL = [
     "create schema if not exists raw",
@@ -332,7 +339,7 @@ def load_dataset(
         dimensions = None
         for number, landed in enumerate(files):
             con.execute("set variable extract_number = ?::smallint", [number])
-            target = incoming if number == 0 else f"_slice_{number}"
+            target = incoming if len(files) == 1 else f"_slice_{number}"
             try:
                 extract = read_extract(con, landed.path, dataset, target=target)
             except ExtractError as exc:
@@ -348,11 +355,8 @@ def load_dataset(
                 )
             dimensions = extract.dimensions
             stats.append(extract_stats(con, extract, landed))
-            if number:
-                stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
-                con.execute(f"insert into {incoming} ({stored}) select {stored} from {target}")
-                con.execute(f"drop table {target}")
         if len(files) > 1:
+            _union_slices(con, incoming, dataset, dimensions, len(files))
             _raise_on_overlap(con, incoming, dataset, dimensions, files)
         con.execute(f'drop table if exists raw."{dataset}"')
         con.execute(f'alter table {incoming} rename to "{dataset}"')
@@ -377,6 +381,24 @@ def load_dataset(
         for name in ("load_run_id", "extract_checksums", "extract_number"):
             con.execute(f"reset variable {name}")
     return DatasetLoad(dataset, "loaded", tuple(stats))
+
+
+def _union_slices(
+    con: duckdb.DuckDBPyConnection, table: str, dataset: str, dimensions: list[str], n_slices: int
+) -> None:
+    """Create `table` from the temp tables _slice_0.._slice_{n-1}, dimension ENUMs covering all codes."""
+    slices = [f"_slice_{number}" for number in range(n_slices)]
+    codes = " union all ".join(
+        f"select {', '.join(f'{quoted(d)}::varchar as {quoted(d)}' for d in dimensions)} from {s}"
+        for s in slices
+    )
+    create_observation_table(
+        con, table, dataset, dimensions, dimension_domains(con, f"({codes})", dimensions)
+    )
+    stored = ", ".join(quoted(c) for c in stored_columns(dimensions))
+    for name in slices:
+        con.execute(f"insert into {table} ({stored}) select {stored} from {name}")
+        con.execute(f"drop table {name}")
 
 
 def _raise_on_overlap(

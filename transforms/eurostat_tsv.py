@@ -18,6 +18,8 @@ from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    dimension_domains,
+    dimension_type,
     finalised_observations,
     period_table,
     quoted,
@@ -98,18 +100,26 @@ def read_tsv(
             "case period " + " ".join(f"when '{p}' then '{f}'" for p, f in freq_of.items()) + " end"
         )
     columns = {"series_key": "VARCHAR", **dict.fromkeys(period_columns, "VARCHAR")}
-    wide, series, cells = f"{work}_wide", f"{work}_series", f"{work}_cells"
+    wide, cells = f"{work}_wide", f"{work}_cells"
+    record_number = "record_number"  # replaced below by the line number derived from the rowid
     n_dims = len(header.dimensions)
     try:
         try:
+            # Series keys are split once per line here, so the unpivot below only copies them.
+            dims_sql = ", ".join(
+                f"trim(key_parts[{i + 1}]) as {quoted(d)}" for i, d in enumerate(header.dimensions)
+            )
             con.execute(
                 f"""
                 create or replace temp table {wide} as
-                select row_number() over () + 1 as record_number, *
-                from read_csv(
-                    ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
-                    quote = '', escape = '', null_padding = false, strict_mode = true,
-                    compression = '{"gzip" if is_gzip(path) else "none"}'
+                select len(key_parts) as n_key_parts, {dims_sql}, * exclude (series_key, key_parts)
+                from (
+                    select string_split(series_key, ',') as key_parts, *
+                    from read_csv(
+                        ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
+                        quote = '', escape = '', null_padding = false, strict_mode = true,
+                        compression = '{"gzip" if is_gzip(path) else "none"}'
+                    )
                 )
                 """,
                 [str(path)],
@@ -118,16 +128,13 @@ def read_tsv(
             raise ExtractError(
                 path, None, f"malformed TSV or damaged file ({first_line_of(exc)})"
             ) from exc
-        dims_sql = ", ".join(
-            f"trim(key_parts[{i + 1}]) as {quoted(d)}" for i, d in enumerate(header.dimensions)
-        )
-        con.execute(
-            f"""create or replace temp view {series} as
-                select record_number, len(key_parts) as n_key_parts, {dims_sql}, * exclude (record_number, series_key, key_parts)
-                from (select *, string_split(series_key, ',') as key_parts from {wide})"""
-        )
+        # The wide table keeps the file's line order, so a line's number follows from its rowid (cheaper
+        # than row_number(), which makes the parallel CSV read wait for one window over every line).
+        # Inside a transaction rowids start at a large offset, hence the first rowid.
+        first_rowid = con.execute(f"select min(rowid) from {wide}").fetchall()[0][0] or 0
+        record_number = f"(rowid - {first_rowid} + 2)"
         bad_key = con.execute(
-            f"select record_number, n_key_parts from {series} where n_key_parts <> {n_dims} order by 1 limit 1"
+            f"select {record_number}, n_key_parts from {wide} where n_key_parts <> {n_dims} order by 1 limit 1"
         ).fetchall()
         if bad_key:
             line, parts = bad_key[0]
@@ -138,20 +145,26 @@ def read_tsv(
             )
         keys = ", ".join(quoted(d) for d in header.dimensions)
         duplicate = con.execute(
-            f"select min(record_number), max(record_number) from {series} group by {keys} having count(*) > 1 order by 1 limit 1"
+            f"select min({record_number}), max({record_number}) from {wide} group by {keys} having count(*) > 1 order by 1 limit 1"
         ).fetchall()
         if duplicate:
             raise ExtractError(
                 path, duplicate[0][1], f"duplicate series: same key as line {duplicate[0][0]}"
             )
         dim_columns = ", ".join(quoted(d) for d in header.dimensions)
+        # Dimension codes become ENUMs once per line, before the unpivot copies them to every cell.
+        domains = dimension_domains(con, wide, header.dimensions)
+        typed_dims = ", ".join(
+            f"{quoted(d)}::{dimension_type(domains[d])} as {quoted(d)}" for d in header.dimensions
+        )
+        unpivot_on = ", ".join(quoted(c) for c in period_columns)
         con.execute(
             f"""
             create or replace temp view {cells} as
             with unpivoted as (
                 select record_number, {dim_columns}, period, rtrim(cell, chr(13) || ' ') as cell
-                from (unpivot (select * exclude (n_key_parts) from {series}) on {", ".join(quoted(c) for c in period_columns)}
-                      into name period value cell)
+                from (unpivot (select {record_number} as record_number, {typed_dims}, * exclude (n_key_parts, {dim_columns}) from {wide})
+                      on {unpivot_on} into name period value cell)
             ),
             split as (
                 select *, ltrim(cell) as text, strpos(ltrim(cell), ' ') as gap from unpivoted
@@ -173,9 +186,10 @@ def read_tsv(
             from parts
             """
         )
-        finalised_observations(con, cells, target, dataset, header.dimensions)
-        # Every cell not starting with ':' must have become a number; count on the wide table, and only
-        # look for the culprit (an unpivot again) when the counts differ.
+        finalised_observations(con, cells, target, dataset, header.dimensions, domains)
+        # Every cell not starting with ':' must have become a number (a failed cast would abort the
+        # load's transaction, so count instead): count on the wide table, and only look for the culprit
+        # (an unpivot again) when the counts differ.
         published = " + ".join(
             f"count(*) filter (where not starts_with(ltrim({quoted(c)}), ':'))"
             for c in period_columns
@@ -185,8 +199,7 @@ def read_tsv(
             raise_on_unparsed(con, cells, path, (":",), "use ':' for missing")
         n_series = con.execute(f"select count(*) from {wide}").fetchall()[0][0]
     finally:
-        for view in (cells, series):
-            con.execute(f"drop view if exists {view}")
+        con.execute(f"drop view if exists {cells}")
         con.execute(f"drop table if exists {wide}")
     return ParsedExtract(
         target,

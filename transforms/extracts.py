@@ -14,7 +14,7 @@ import polars as pl
 
 from transforms.eurostat_tsv import is_gzip, read_tsv
 from transforms.jsonstat import read_jsonstat
-from transforms.observations import ExtractError, ParsedExtract
+from transforms.observations import ExtractError, ParsedExtract, quoted
 from transforms.sdmx_csv import dataset_from_structure, looks_like_sdmx_csv, read_sdmx_csv
 from transforms.sdmx_ml import looks_like_sdmx_ml, read_sdmx_ml
 
@@ -123,10 +123,15 @@ def read_extract(
 
 
 def observations(path: Path | str, dataset: str | None = None) -> pl.DataFrame:
-    """The long observation table of one extract as a Polars frame (an in-memory DuckDB does the work)."""
+    """The long observation table of one extract as a Polars frame (an in-memory DuckDB does the work).
+
+    Dimension columns come back as strings (in DuckDB they are ENUMs of the extract's codes).
+    """
     con = duckdb.connect()
     try:
         parsed = read_extract(con, Path(path), dataset)
-        return con.sql(f"select * from {parsed.table}").pl()
+        dims = ["freq", *(d for d in parsed.dimensions if d != "freq")]
+        as_text = ", ".join(f"{quoted(d)}::varchar as {quoted(d)}" for d in dims)
+        return con.sql(f"select * replace ({as_text}) from {parsed.table}").pl()
     finally:
         con.close()

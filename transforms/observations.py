@@ -21,6 +21,9 @@ import polars as pl
 KNOWN_FLAG_LETTERS = frozenset("bdefimnpu" + "cszr")
 KNOWN_CONF_STATUS = frozenset("CNPFD")
 
+# Beyond this many distinct codes a dimension column stays VARCHAR rather than ENUM.
+MAX_ENUM_CODES = 65_535
+
 _PERIOD_PATTERNS = [
     (re.compile(r"^(\d{4})$"), "A", "{y}"),
     (re.compile(r"^(\d{4})-?S([12])$"), "S", "{y}-S{n}"),
@@ -28,6 +31,7 @@ _PERIOD_PATTERNS = [
     (re.compile(r"^(\d{4})(?:-|M)(0[1-9]|1[0-2])$"), "M", "{y}-{n}"),
     (re.compile(r"^(\d{4})-?W(0[1-9]|[1-4]\d|5[0-3])$"), "W", "{y}-W{n}"),
 ]
+PERIOD_FREQUENCIES = frozenset(freq for _, freq, _ in _PERIOD_PATTERNS)
 
 
 class ExtractError(ValueError):
@@ -150,17 +154,52 @@ def lineage_from_variables(con: duckdb.DuckDBPyConnection) -> tuple[list[str], s
     return list(checksums or []), run_id, int(number or 0)
 
 
-def finalised_observations(
-    con: duckdb.DuckDBPyConnection, cells: str, target: str, dataset: str, dimensions: list[str]
+def dimension_domains(
+    con: duckdb.DuckDBPyConnection, source: str, dimensions: list[str]
+) -> dict[str, list[str] | None]:
+    """Sorted distinct codes of each dimension column of `source`; None for one too varied for an ENUM."""
+    counts = con.execute(
+        "select "
+        + ", ".join(f"count(distinct {quoted(d)})" for d in dimensions)
+        + f" from {source}"
+    ).fetchall()[0]
+    small = [d for d, n in zip(dimensions, counts, strict=True) if n <= MAX_ENUM_CODES]
+    domains: dict[str, list[str] | None] = dict.fromkeys(dimensions)
+    if small:
+        lists = con.execute(
+            "select "
+            + ", ".join(f"list(distinct {quoted(d)} order by {quoted(d)})" for d in small)
+            + f" from {source}"
+        ).fetchall()[0]
+        domains.update(
+            {d: [c for c in codes if c is not None] for d, codes in zip(small, lists, strict=True)}
+        )
+    return domains
+
+
+def dimension_type(codes: list[str] | None) -> str:
+    """ENUM of the codes (dictionary-encoded: cheap to store and group by), VARCHAR when there are too many."""
+    if not codes:
+        return "varchar"
+    return "enum(" + ", ".join(sql_literal(c) for c in codes) + ")"
+
+
+def create_observation_table(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    dataset: str,
+    dimensions: list[str],
+    domains: dict[str, list[str] | None],
 ) -> None:
-    """Create table `target` in the long schema from the reader's cells (a table or a view).
+    """Create the empty long-schema table `target` (temporary unless schema-qualified).
 
     Only what was published is stored (dimensions, period, value, flags, confidentiality, record number,
     which extract file); the derived columns (year, flag booleans, dataset, lineage) are DuckDB virtual
     generated columns, computed from the stored ones when read. Lineage comes from the variables
-    `extract_checksums`, `load_run_id` and `extract_number` (NULL outside a load).
+    `extract_checksums`, `load_run_id` and `extract_number` (NULL outside a load). Dimension columns
+    are ENUMs of the codes present (see `dimension_type`).
     """
-    checksums, run_id, number = lineage_from_variables(con)
+    checksums, run_id, _ = lineage_from_variables(con)
     dims = [d for d in dimensions if d != "freq"]
     letters = "".join(sorted(KNOWN_FLAG_LETTERS))
     conf_codes = ", ".join(f"'{c}'" for c in sorted(KNOWN_CONF_STATUS))
@@ -185,9 +224,10 @@ def finalised_observations(
         ),
         "load_run_id": ("varchar", sql_literal(run_id)),
     }
+    freq_codes = domains["freq"] if "freq" in dimensions else sorted(PERIOD_FREQUENCIES)
     columns = [
-        "freq varchar",
-        *(f"{quoted(d)} varchar" for d in dims),
+        f"freq {dimension_type(freq_codes)}",
+        *(f"{quoted(d)} {dimension_type(domains[d])}" for d in dims),
         "period varchar",
         "value double",
         "flags varchar",
@@ -204,6 +244,25 @@ def finalised_observations(
     )  # a schema-qualified target is a real table (written in place)
     con.execute(f"drop table if exists {target}")
     con.execute(f"create {temp} table {target} ({', '.join(columns)})")
+
+
+def finalised_observations(
+    con: duckdb.DuckDBPyConnection,
+    cells: str,
+    target: str,
+    dataset: str,
+    dimensions: list[str],
+    domains: dict[str, list[str] | None] | None = None,
+) -> None:
+    """Create table `target` in the long schema (`create_observation_table`) from the reader's cells.
+
+    `domains` are the dimension codes when the reader knows them more cheaply than a scan of `cells`.
+    """
+    if domains is None:
+        domains = dimension_domains(con, cells, dimensions)
+    create_observation_table(con, target, dataset, dimensions, domains)
+    _, _, number = lineage_from_variables(con)
+    dims = [d for d in dimensions if d != "freq"]
     freq = quoted("freq") if "freq" in dimensions else "period_freq"
     stored = [quoted(c) for c in stored_columns(dimensions)]
     con.execute(

@@ -6,11 +6,11 @@ with source as (
 
 final as (
     select
-        geo as geo_code,
+        geo::varchar as geo_code,
         length(geo) - 2 as nuts_level,
-        nace_r2 as nace_code,
+        nace_r2::varchar as nace_code,
         cast(year as smallint) as year,
-        indic_sb as indicator_code,
+        indic_sb::varchar as indicator_code,
         value,
         flags,
         dataset,

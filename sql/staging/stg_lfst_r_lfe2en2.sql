@@ -6,9 +6,9 @@ with source as (
 
 final as (
     select
-        geo as geo_code,
+        geo::varchar as geo_code,
         length(geo) - 2 as nuts_level,
-        nace_r2 as nace_code,
+        nace_r2::varchar as nace_code,
         cast(year as smallint) as year,
         value as employment_ths,
         flags,

@@ -6,9 +6,9 @@ with source as (
 
 final as (
     select
-        geo as geo_code,
+        geo::varchar as geo_code,
         length(geo) - 2 as nuts_level,
-        unit,
+        unit::varchar as unit,
         cast(year as smallint) as year,
         value,
         flags,

@@ -6,10 +6,10 @@ with source as (
 
 final as (
     select
-        geo as geo_code,
+        geo::varchar as geo_code,
         length(geo) - 2 as nuts_level,
-        sectperf as sector_of_performance,
-        unit,
+        sectperf::varchar as sector_of_performance,
+        unit::varchar as unit,
         cast(year as smallint) as year,
         value,
         flags,

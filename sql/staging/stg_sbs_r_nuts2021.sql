@@ -6,7 +6,7 @@ with source as (
 
 renamed as (
     select
-        geo as geo_code,
+        geo::varchar as geo_code,
         length(geo) - 2 as nuts_level,
         geo like '%Z' as is_extra_regio,
         replace(nace_r2, '.', '') as nace_code,
@@ -17,7 +17,7 @@ renamed as (
             when 'EMP_LOC_NR' then 'employment'
             when 'WAGE_LOC_MEUR' then 'wages_meur'
         end as measure,
-        indic_sbs as indicator_code,
+        indic_sbs::varchar as indicator_code,
         value,
         flags,
         conf_status,

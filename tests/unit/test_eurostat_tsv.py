@@ -170,3 +170,38 @@ def test_real_nama_10r_3gdp_sample_with_trailing_spaces(shared_dir):
     ]
     assert rows["value"].is_null().sum() == rows.height - rows["value"].is_not_null().sum()
     assert rows["value"].is_not_null().sum() == 135
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_line_numbers_hold_in_large_files_read_in_parallel(tmp_path, in_transaction):
+    """Lines are numbered from the table's rowids: check them deep into a file DuckDB reads in chunks."""
+    import duckdb
+
+    from transforms.extracts import read_extract
+
+    n = 300_000
+    lines = [f"A,R{i:06d}\t{i}\t{i} p" for i in range(n)]
+    lines[250_000] = "A,R000007\t1\t2"  # repeats the key of line 9
+    path = write(
+        tmp_path / "big.tsv", "freq,geo\\TIME_PERIOD\t2020\t2021\n" + "\n".join(lines) + "\n"
+    )
+    con = duckdb.connect()
+    if in_transaction:
+        con.execute("begin transaction")
+    with pytest.raises(ExtractError) as caught:
+        read_extract(con, path, "big")
+    assert (caught.value.line, caught.value.problem) == (
+        250_002,
+        "duplicate series: same key as line 9",
+    )
+
+    lines[250_000] = "A,R250000\t250000\t250000 p"
+    write(path, "freq,geo\\TIME_PERIOD\t2020\t2021\n" + "\n".join(lines) + "\n")
+    parsed = read_extract(con, path, "big")
+    wrong = con.execute(
+        f"""select count(*) from {parsed.table}
+            where record_number <> cast(substr(geo::varchar, 2) as bigint) + 2
+               or value <> cast(substr(geo::varchar, 2) as bigint)"""
+    ).fetchall()
+    assert wrong == [(0,)]
+    assert con.execute(f"select count(*) from {parsed.table}").fetchall() == [(2 * n,)]

@@ -91,6 +91,11 @@ def test_slices_are_unioned_with_their_own_lineage(tmp_path, con):
         ).fetchall()
     )
     assert by_geo == {"AT11": at11.sha256, "AT12": at12.sha256}
+    # each file's codes become one ENUM covering both slices
+    geo_type = con.execute(
+        "select data_type from duckdb_columns() where table_name = 'nama_10r_2gdp' and column_name = 'geo'"
+    ).fetchall()[0][0]
+    assert geo_type == "ENUM('AT11', 'AT12')"
 
 
 def test_overlapping_slices_are_refused(tmp_path, con):
