@@ -63,6 +63,10 @@ def run(
     )
     from flows.pipeline import pipeline
 
+    if settings.validate_outputs:
+        from clusterobs.validation import import_great_expectations_in_background
+
+        import_great_expectations_in_background()  # overlaps Prefect's server start-up
     started = time.perf_counter()
     try:
         summary = pipeline(settings=settings)
@@ -209,7 +213,15 @@ def validate(
         warehouse.set_run_variables(con, settings)
         with console.status("validating ..."):
             summaries = [
-                validation.validate_stage(con, s, "validate", record_results=False) for s in stages
+                validation.validate_stage(
+                    con,
+                    s,
+                    "validate",
+                    record_results=False,
+                    engine_rows=settings.validation_engine_rows,
+                    engine_value_set=settings.validation_engine_value_set,
+                )
+                for s in stages
             ]
     results = [r for summary in summaries for r in summary.results]
     if as_json:

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
         ge=0,
         description="tables with more rows have their row-level expectations measured in DuckDB for GX",
     )
+    validation_engine_value_set: int = Field(
+        100,
+        ge=0,
+        description="value sets larger than this (NUTS, NACE code lists) are checked in DuckDB for GX",
+    )
     max_row_count_drift: float = Field(
         0.25,
         ge=0,

@@ -7,8 +7,10 @@ expectation: "critical" failures stop the run before publishing, "warning" failu
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,22 @@ import duckdb
 
 from clusterobs import engine_checks
 from clusterobs.settings import EXPECTATIONS_DIR
+
+_import_started = threading.Event()
+
+
+def import_great_expectations_in_background() -> None:
+    """Start importing Great Expectations (about 4.5 s of CPU) in a daemon thread, once per process.
+
+    Called before Prefect's temporary API server starts and again when a run starts: the import then
+    overlaps the server's start-up (a subprocess) and the loads (DuckDB releases the GIL).
+    """
+    if _import_started.is_set():
+        return
+    _import_started.set()
+    threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), daemon=True
+    ).start()
 
 
 class ValidationFailed(RuntimeError):
@@ -150,12 +168,15 @@ def validate_stage(
     record_results: bool = True,
     docs_dir: Path | None = None,
     engine_rows: int | None = 1_000_000,
+    engine_value_set: int | None = 100,
 ) -> ValidationSummary:
     """Run every suite of the stage, record the results in meta.validation_results (unless told not to).
 
     With `docs_dir`, GX Data Docs (HTML: suites and their validation results) are written there.
     Tables with more than `engine_rows` rows have their row-level expectations measured in DuckDB
-    (engine_checks.py) and GX validates those measurements; smaller ones go to GX as pandas frames.
+    (engine_checks.py) and GX validates those measurements; smaller ones go to GX as pandas frames,
+    except membership in value sets of more than `engine_value_set` codes (GX's cost grows with the
+    size of the set: the NUTS and NACE code lists cost seconds), also measured in DuckDB.
     """
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -187,16 +208,15 @@ def validate_stage(
         expectations = resolved_expectations(con, path, spec["expectations"])
         schema_part = [e for e in expectations if e["type"] in SCHEMA_EXPECTATIONS]
         data_part = [e for e in expectations if e["type"] not in SCHEMA_EXPECTATIONS]
-        rows = engine_checks.relation_rows(con, meta.get("relation", ""))
-        if (
-            engine_rows is not None
-            and rows is not None
-            and rows > engine_rows
-            and engine_checks.supported(data_part)
-        ):
-            metrics = engine_checks.engine_metrics(con, meta["relation"], data_part)
-            run_metrics_suite(context, datasource, spec["name"], label, data_part, metrics, summary)
-            data_part = []
+        measured, data_part = measured_in_duckdb(
+            data_part,
+            engine_checks.relation_rows(con, meta.get("relation", "")),
+            engine_rows,
+            engine_value_set,
+        )
+        if measured:
+            metrics = engine_checks.engine_metrics(con, meta["relation"], measured)
+            run_metrics_suite(context, datasource, spec["name"], label, measured, metrics, summary)
         for part, suffix, columns in (
             (schema_part, "__schema", None),
             (data_part, "", columns_used(data_part)),
@@ -253,6 +273,32 @@ def validate_stage(
     if record_results:
         record(con, run_id, summary)
     return summary
+
+
+def measured_in_duckdb(
+    expectations: list[dict],
+    table_rows: int | None,
+    engine_rows: int | None,
+    engine_value_set: int | None,
+) -> tuple[list[dict], list[dict]]:
+    """(expectations to measure in DuckDB, expectations GX evaluates on a pandas frame) of one table.
+
+    `table_rows` is None for a query (those always go to GX).
+    """
+    if table_rows is None:
+        return [], expectations
+    if (
+        engine_rows is not None
+        and table_rows > engine_rows
+        and engine_checks.supported(expectations)
+    ):
+        return expectations, []
+    if engine_value_set is None:
+        return [], expectations
+    large_set = [
+        e for e in expectations if len(e["kwargs"].get("value_set") or ()) > engine_value_set
+    ]
+    return large_set, [e for e in expectations if e not in large_set]
 
 
 def run_metrics_suite(

@@ -6,9 +6,7 @@ ingest:   land and load given extract files into the raw layer, and publish (mar
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from clusterobs import publish, warehouse
+from clusterobs import publish, validation, warehouse
 from clusterobs.landing import LandedFile
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
@@ -90,10 +88,7 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
     summary = RunSummary(run_id=run.run_id)
     logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
     if settings.validate_outputs:
-        # Great Expectations takes seconds to import: do it while the extracts load (DuckDB releases the GIL).
-        threading.Thread(
-            target=importlib.import_module, args=("great_expectations",), daemon=True
-        ).start()
+        validation.import_great_expectations_in_background()
     try:
         tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
         for dataset, files in collect_extracts(settings, run.warehouse).items():
@@ -114,6 +109,7 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
                 run.run_id,
                 docs / "staging",
                 settings.validation_engine_rows,
+                settings.validation_engine_value_set,
             )
         try:
             tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
@@ -122,7 +118,12 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
                 summary.validation["staging"] = staging_check.result().as_dict()
         if settings.validate_outputs:
             summary.validation["marts"] = tasks.validate(
-                run.warehouse, "marts", run.run_id, docs / "marts", settings.validation_engine_rows
+                run.warehouse,
+                "marts",
+                run.run_id,
+                docs / "marts",
+                settings.validation_engine_rows,
+                settings.validation_engine_value_set,
             ).as_dict()
         summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
         tasks.finish_run(run.warehouse, run.run_id)

@@ -128,12 +128,18 @@ def validate(
     run_id: str,
     docs_dir: Path | None = None,
     engine_rows: int | None = 1_000_000,
+    engine_value_set: int | None = 100,
 ) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
     with warehouse.connect(db_path, ddl=False) as con:
         summary = validation.validate_stage(
-            con, stage, run_id, docs_dir=docs_dir, engine_rows=engine_rows
+            con,
+            stage,
+            run_id,
+            docs_dir=docs_dir,
+            engine_rows=engine_rows,
+            engine_value_set=engine_value_set,
         )
     for warning in summary.warnings:
         logger.warning(

@@ -2,7 +2,9 @@
 -- industry, year and measure, wherever every child region is published (confidential or missing cells
 -- make a comparison impossible; extra-regio regions without values count as not applicable).
 -- Tolerance: 0.1 % of the parent plus half a rounding unit (0.05) per child.
-with cells as (
+-- `cells` is read twice: not materialized, so each reader scans the staging tables' columns it needs
+-- (materialising 14 million rows first cost more time and 1.3 GB).
+with cells as not materialized (
     select dataset, geo_code, nuts_level, is_extra_regio, nace_code, year, measure, value
     from staging.stg_sbs_r_nuts06_r2
     union all
@@ -38,7 +40,7 @@ compared as (
         and parent.nace_code = children.nace_code
         and parent.year = children.year
         and parent.measure = children.measure
-    where children.unpublished = 0 and parent.value is not null
+    where children.unpublished = 0 and parent.value is not null and parent.nuts_level in (0, 1)
 ),
 
 checked as (

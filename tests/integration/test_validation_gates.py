@@ -268,7 +268,7 @@ def test_duckdb_measured_and_pandas_validation_agree(warehouse_copy):
         )
         warehouse.set_run_variables(con, Settings())
         pandas_path = validation.validate_stage(
-            con, "staging", "p", record_results=False, engine_rows=None
+            con, "staging", "p", record_results=False, engine_rows=None, engine_value_set=None
         )
         duckdb_path = validation.validate_stage(
             con, "staging", "d", record_results=False, engine_rows=0
