@@ -1,0 +1,181 @@
+"""A NACE Rev. 2 class -> traded cluster category mapping derived from the US benchmark cluster definitions.
+
+The US Cluster Mapping Project assigns 6-digit NAICS industries to 51 traded clusters (or to local
+clusters). The US Census concordances link NAICS industries to ISIC Rev. 4 classes, and every NACE
+Rev. 2 class refines exactly one ISIC Rev. 4 class. So each NACE class is reached by the NAICS
+industries linked to its ISIC class, and those industries vote:
+
+- a class is traded when at least half of its linked NAICS industries are traded (otherwise it stays
+  local: no category);
+- it goes to the traded category with the most linked industries; a tie goes to the lower category
+  number and is flagged for review;
+- `link_share` is the share of all linked industries that the chosen category holds: below 0.5 the
+  assignment is weak and listed for review.
+
+Coarser NACE codes (group, division) are allocated to categories by the share of their classes in each
+category (`allocation_weight`; what is left over is local), which is how data published only at a
+coarser level are spread when no class-level data exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+MAPPING_SCHEMA = {
+    "nace_code": pl.String,
+    "nace_level": pl.Int8,
+    "category_code": pl.String,
+    "allocation_weight": pl.Float64,
+    "linked_naics": pl.Int32,
+    "link_share": pl.Float64,
+    "needs_review": pl.Boolean,
+    "rationale": pl.String,
+}
+
+
+def cluster_name_key(name: str) -> str:
+    """A cluster name reduced to lower-case words, so 'Marketing, Design, and Publishing' matches."""
+    return " ".join(re.findall(r"[a-z]+", name.lower()))
+
+
+def naics_isic_links(
+    clusters: pl.DataFrame, links_2017: pl.DataFrame, links_2012: pl.DataFrame
+) -> pl.DataFrame:
+    """(naics, isic_rev4, traded, category_code) for every cluster industry and ISIC class it links to.
+
+    `clusters` has naics, traded (bool), category_code (None for local); the link frames have naics and
+    isic_rev4 (4 digits). A NAICS code found in the 2017 concordance uses it, otherwise the 2012 one
+    (the benchmark file mixes the two vintages).
+    """
+    in_2017 = clusters.join(links_2017, on="naics", how="inner")
+    rest = clusters.join(links_2017.select("naics").unique(), on="naics", how="anti")
+    in_2012 = rest.join(links_2012, on="naics", how="inner")
+    return pl.concat([in_2017, in_2012]).unique(["naics", "isic_rev4"]).sort("naics", "isic_rev4")
+
+
+def class_assignments(nace_classes: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """One row per NACE class: its traded category (or None), linked industries, share and review flag.
+
+    `nace_classes` has nace_code and isic_rev4 (the ISIC class it refines); `links` comes from
+    `naics_isic_links` with category_number added.
+    """
+    votes = (
+        nace_classes.join(links, on="isic_rev4", how="left")
+        .group_by("nace_code", "category_code", "category_number")
+        .agg(pl.col("naics").drop_nulls().n_unique().alias("votes"))
+    )
+    totals = votes.group_by("nace_code").agg(
+        pl.col("votes").sum().alias("linked_naics"),
+        pl.col("votes").filter(pl.col("category_code").is_not_null()).sum().alias("traded_votes"),
+    )
+    ranked = (
+        votes.filter(pl.col("category_code").is_not_null() & (pl.col("votes") > 0))
+        .sort(["nace_code", "votes", "category_number"], descending=[False, True, False])
+        .group_by("nace_code", maintain_order=True)
+        .agg(
+            pl.col("category_code").first(),
+            pl.col("votes").first().alias("winner_votes"),
+            (pl.col("votes") == pl.col("votes").first()).sum().alias("tied"),
+            pl.format("{} ({})", "category_code", "votes").str.join(", ").alias("candidates"),
+        )
+    )
+    return (
+        nace_classes.select("nace_code")
+        .join(totals, on="nace_code", how="left")
+        .join(ranked, on="nace_code", how="left")
+        .with_columns(
+            pl.col("linked_naics").fill_null(0).cast(pl.Int32),
+            pl.col("traded_votes").fill_null(0),
+        )
+        .with_columns(
+            is_traded=(pl.col("traded_votes") > 0)
+            & (2 * pl.col("traded_votes") >= pl.col("linked_naics"))
+        )
+        .with_columns(
+            category_code=pl.when("is_traded").then("category_code"),
+            link_share=pl.when("is_traded").then(pl.col("winner_votes") / pl.col("linked_naics")),
+        )
+        .with_columns(
+            needs_review=pl.col("is_traded")
+            & ((pl.col("link_share") < 0.5) | (pl.col("tied") > 1)),
+            rationale=pl.when(pl.col("linked_naics") == 0)
+            .then(pl.lit("no NAICS industry of the benchmark links to its ISIC class: local"))
+            .when(~pl.col("is_traded"))
+            .then(
+                pl.format(
+                    "{} of {} linked NAICS industries are traded (less than half): local",
+                    "traded_votes",
+                    "linked_naics",
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{} of {} linked NAICS industries; traded candidates: {}",
+                    "winner_votes",
+                    "linked_naics",
+                    "candidates",
+                )
+            ),
+        )
+        .select(
+            "nace_code", "category_code", "linked_naics", "link_share", "needs_review", "rationale"
+        )
+        .sort("nace_code")
+    )
+
+
+def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
+    """The mapping table: each class with weight 1 to its category, coarser codes by class shares.
+
+    `nace` is the NACE structure (nace_code, nace_level 1-4, parent_code); `assignments` comes from
+    `class_assignments`. Classes and coarser codes without a traded category have no row.
+    """
+    parents = nace.select("nace_code", "parent_code", "nace_level")
+    ancestry = (
+        parents.filter(pl.col("nace_level") == 4)
+        .select(pl.col("nace_code").alias("class_code"), "parent_code")
+        .join(parents, left_on="parent_code", right_on="nace_code")  # group
+        .select("class_code", pl.col("parent_code").alias("group_code"), pl.col("parent_code_right").alias("division_code"))
+    )  # fmt: skip
+    classes = assignments.join(ancestry, left_on="nace_code", right_on="class_code", how="inner")
+    class_rows = classes.filter(pl.col("category_code").is_not_null()).select(
+        "nace_code",
+        pl.lit(4, pl.Int8).alias("nace_level"),
+        "category_code",
+        pl.lit(1.0).alias("allocation_weight"),
+        "linked_naics",
+        "link_share",
+        "needs_review",
+        "rationale",
+    )
+    coarser = []
+    for column, level, name in ((("group_code", 3, "group")), ("division_code", 2, "division")):
+        n_classes = classes.group_by(column).agg(pl.len().alias("n_classes"))
+        coarser.append(
+            classes.filter(pl.col("category_code").is_not_null())
+            .group_by(column, "category_code")
+            .agg(pl.len().alias("n_in_category"))
+            .join(n_classes, on=column)
+            .select(
+                pl.col(column).alias("nace_code"),
+                pl.lit(level, pl.Int8).alias("nace_level"),
+                "category_code",
+                (pl.col("n_in_category") / pl.col("n_classes")).alias("allocation_weight"),
+                pl.lit(None, pl.Int32).alias("linked_naics"),
+                pl.lit(None, pl.Float64).alias("link_share"),
+                pl.lit(False).alias("needs_review"),
+                pl.format(
+                    "{} of the {} classes of this {} are in the category",
+                    "n_in_category",
+                    "n_classes",
+                    pl.lit(name),
+                ).alias("rationale"),
+            )
+        )
+    return (
+        pl.concat([class_rows, *coarser])
+        .cast(MAPPING_SCHEMA)
+        .sort("nace_level", "nace_code", "category_code")
+    )
