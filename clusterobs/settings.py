@@ -26,26 +26,6 @@ class TrendWindow(BaseModel):
         return end
 
 
-class StarRules(BaseModel):
-    """Thresholds of the classic European Cluster Observatory stars (DOMAIN.md 2)."""
-
-    size_top_share: float = Field(
-        0.10,
-        gt=0,
-        lt=1,
-        description="size star: top share of regions by employment within a category-year",
-    )
-    specialisation_min_lq: float = Field(
-        2.0, gt=0, description="specialisation star: LQ at or above this value"
-    )
-    focus_top_share: float = Field(
-        0.10,
-        gt=0,
-        lt=1,
-        description="focus star (rule unverified): top share of regions by the category's share of regional employment",
-    )
-
-
 class EurostatApi(BaseModel):
     """Where and how politely to call Eurostat's APIs (DOMAIN.md 1.2)."""
 
@@ -112,7 +92,14 @@ class Settings(BaseSettings):
         "total",
         description="LQ denominator: all business-economy employment, or traded-cluster employment (US CMP)",
     )
-    stars: StarRules = StarRules()
+    star_profiles: Path = Field(
+        Path("star_profiles.toml"),
+        description="cluster star rule sets (every profile is evaluated into marts.fct_cluster_stars)",
+    )
+    star_profile: str = Field(
+        "eco-classic",
+        description="the profile whose star count and performance level fct_cluster_region_year shows",
+    )
     validate_outputs: bool = Field(
         True,
         description="run the Great Expectations suites (turn off only to measure what validation costs)",
@@ -160,6 +147,10 @@ class Settings(BaseSettings):
     @property
     def cluster_mapping_path(self) -> Path:
         return self._project_file(self.cluster_mapping)
+
+    @property
+    def star_profiles_path(self) -> Path:
+        return self._project_file(self.star_profiles)
 
     @staticmethod
     def _project_file(path: Path) -> Path:

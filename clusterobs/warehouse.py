@@ -12,6 +12,7 @@ import polars as pl
 from clusterobs.landing import LandedFile
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
+from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
 from transforms.duckdb_results import first_row, scalar
 from transforms.extracts import read_extract
 from transforms.observations import (
@@ -118,7 +119,7 @@ def check_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con,
         """
         select nace_code, sum(allocation_weight) from ref.nace_cluster_mapping
-        group by nace_code having sum(allocation_weight) > 1 + 1e-9 order by 1 limit 1
+        group by nace_code having sum(allocation_weight) > 1 + 1e-6 order by 1 limit 1
         """,
     )
     if over:
@@ -143,9 +144,7 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
     variables = {
         "max_row_count_drift": f"{settings.max_row_count_drift!r}::double",
         "lq_denominator": f"'{settings.lq_denominator}'",
-        "size_top_share": f"{settings.stars.size_top_share!r}::double",
-        "specialisation_min_lq": f"{settings.stars.specialisation_min_lq!r}::double",
-        "focus_top_share": f"{settings.stars.focus_top_share!r}::double",
+        "star_profile": "'" + settings.star_profile.replace("'", "''") + "'",
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
@@ -176,6 +175,19 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     con.register("trend_windows_frame", windows)
     con.execute("create or replace table config.trend_windows as select * from trend_windows_frame")
     con.unregister("trend_windows_frame")
+    profiles = load_star_profiles(settings.star_profiles_path)
+    if settings.star_profile not in profiles:
+        raise StarProfileError(
+            f"star_profile {settings.star_profile!r} is not in {settings.star_profiles_path}: "
+            f"choose one of {', '.join(profiles)}"
+        )
+    for table, frame in {
+        "star_rules": star_rules(profiles),
+        "star_levels": performance_levels(profiles),
+    }.items():
+        con.register("config_frame", frame)
+        con.execute(f"create or replace table config.{table} as select * from config_frame")
+        con.unregister("config_frame")
 
 
 @dataclass(frozen=True)

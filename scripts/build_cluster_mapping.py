@@ -1,4 +1,4 @@
-"""Derive data/reference/nace_cluster_mapping_derived.csv from the US benchmark cluster definitions.
+"""Derive data/reference/nace_cluster_mapping.csv from the US benchmark cluster definitions.
 
 Run: uv run --group reference python scripts/build_cluster_mapping.py [--shared ../shared/reference]
 
@@ -26,7 +26,7 @@ from transforms.cluster_mapping import (  # noqa: E402
 )
 
 CLUSTER_FILE = "uscmp_naics_to_cluster_ACR1.xlsx"
-MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_cluster_mapping_derived.csv"
+MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_cluster_mapping.csv"
 REPORT_MD = PROJECT_ROOT / "docs" / "cluster_mapping.md"
 
 
@@ -140,7 +140,7 @@ def main() -> None:
             f"{args.shared} not found: pass --shared with the folder of reference copies"
         )
     mapping, report = derived(args.shared)
-    mapping.write_csv(MAPPING_CSV, float_precision=6)
+    mapping.write_csv(MAPPING_CSV, float_precision=10)
     REPORT_MD.write_text(report)
     print(f"wrote {MAPPING_CSV} ({mapping.height} rows) and {REPORT_MD}")
 

@@ -12,7 +12,7 @@ industries linked to its ISIC class, and those industries vote:
 - `link_share` is the share of all linked industries that the chosen category holds: below 0.5 the
   assignment is weak and listed for review.
 
-Coarser NACE codes (group, division) are allocated to categories by the share of their classes in each
+Coarser NACE codes (group, division, section) are allocated to categories by the share of their classes in each
 category (`allocation_weight`; what is left over is local), which is how data published only at a
 coarser level are spread when no class-level data exist.
 """
@@ -132,13 +132,22 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
     `nace` is the NACE structure (nace_code, nace_level 1-4, parent_code); `assignments` comes from
     `class_assignments`. Classes and coarser codes without a traded category have no row.
     """
-    parents = nace.select("nace_code", "parent_code", "nace_level")
-    ancestry = (
-        parents.filter(pl.col("nace_level") == 4)
-        .select(pl.col("nace_code").alias("class_code"), "parent_code")
-        .join(parents, left_on="parent_code", right_on="nace_code")  # group
-        .select("class_code", pl.col("parent_code").alias("group_code"), pl.col("parent_code_right").alias("division_code"))
-    )  # fmt: skip
+    parent_of = dict(
+        nace.filter(pl.col("parent_code").is_not_null())
+        .select("nace_code", "parent_code")
+        .iter_rows()
+    )
+    class_codes = nace.filter(pl.col("nace_level") == 4)["nace_code"].to_list()
+    groups = [parent_of[c] for c in class_codes]
+    divisions = [parent_of[g] for g in groups]
+    ancestry = pl.DataFrame(
+        {
+            "class_code": class_codes,
+            "group_code": groups,
+            "division_code": divisions,
+            "section_code": [parent_of[d] for d in divisions],
+        }
+    )
     classes = assignments.join(ancestry, left_on="nace_code", right_on="class_code", how="inner")
     class_rows = classes.filter(pl.col("category_code").is_not_null()).select(
         "nace_code",
@@ -151,7 +160,11 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
         "rationale",
     )
     coarser = []
-    for column, level, name in ((("group_code", 3, "group")), ("division_code", 2, "division")):
+    for column, level, name in (
+        ("group_code", 3, "group"),
+        ("division_code", 2, "division"),
+        ("section_code", 1, "section"),
+    ):
         n_classes = classes.group_by(column).agg(pl.len().alias("n_classes"))
         coarser.append(
             classes.filter(pl.col("category_code").is_not_null())

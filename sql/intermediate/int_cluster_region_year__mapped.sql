@@ -1,8 +1,10 @@
--- SBS cells allocated to traded cluster categories through the NACE -> category mapping (weights applied).
+-- SBS cells allocated to traded cluster categories through the NACE -> category mapping: the finest cells
+-- present in each region (leaves of int_sbs__imputed, suppressed ones estimated) times the allocation
+-- weight of their NACE code (1 for a class; a coarser code's share of classes in the category).
 -- One row per region x category x year.
 with cells as (
-    select * from intermediate.int_sbs__unioned
-    where not is_business_economy_total
+    select * from intermediate.int_sbs__imputed
+    where is_leaf
 ),
 
 mapping as (
@@ -17,6 +19,7 @@ allocated as (
         cells.year,
         cells.measure,
         cells.value * mapping.allocation_weight as allocated_value,
+        cells.is_imputed,
         cells.value is null as is_missing,
         cells.is_confidential,
         cells.is_break,
@@ -36,11 +39,15 @@ final as (
         year,
         any_value(dataset) as dataset,
         any_value(indicator_scheme) as indicator_scheme,
-        sum(allocated_value::decimal(38, 6)) filter (where measure = 'employment')::double as employment,
-        sum(allocated_value::decimal(38, 6)) filter (where measure = 'local_units')::double as local_units,
-        sum(allocated_value::decimal(38, 6)) filter (where measure = 'wages_meur')::double as wages_meur,
+        sum(allocated_value::decimal(38, 12)) filter (where measure = 'employment')::double as employment,
+        sum(allocated_value::decimal(38, 12)) filter (where measure = 'local_units')::double as local_units,
+        sum(allocated_value::decimal(38, 12)) filter (where measure = 'wages_meur')::double as wages_meur,
+        coalesce(
+            sum(allocated_value::decimal(38, 12)) filter (where measure = 'employment' and is_imputed), 0
+        )::double as imputed_employment,
         count(*) filter (where measure = 'employment' and is_missing) as n_missing_employment_cells,
         count(*) filter (where measure = 'employment' and is_confidential) as n_confidential_employment_cells,
+        count(*) filter (where measure = 'employment' and is_imputed) as n_imputed_employment_cells,
         bool_or(is_break) as has_break_flag,
         bool_or(is_estimated) as has_estimated_flag,
         bool_or(is_provisional) as has_provisional_flag,

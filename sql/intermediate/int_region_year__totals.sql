@@ -9,7 +9,7 @@ traded as (
     select
         region_code,
         year,
-        sum(employment::decimal(38, 6))::double as traded_employment,
+        sum(employment::decimal(38, 12))::double as traded_employment,
     from intermediate.int_cluster_region_year__mapped
     group by region_code, year
 ),

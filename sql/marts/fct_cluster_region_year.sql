@@ -1,110 +1,82 @@
 -- Cluster mapping: employment, local units and wages per traded cluster category in each NUTS-2 region,
--- with location quotient, focus, European shares and the classic European Cluster Observatory stars.
+-- with location quotient, focus, European shares, the estimated (imputed) part of employment, the classic
+-- European Cluster Observatory stars (profile eco-classic) and the star count and performance level of
+-- the run's star profile (setting star_profile; every profile is in fct_cluster_stars).
 -- One row per region x category x year.
 with cells as (
-    select * from intermediate.int_cluster_region_year__mapped
+    select * from intermediate.int_cluster_region_year__measured
 ),
 
-region_totals as (
-    select * from intermediate.int_region_year__totals
+stars as (
+    select * from marts.fct_cluster_stars
 ),
 
-with_region as (
+classic as (
     select
-        cells.*,
-        region_totals.total_employment as region_total_employment,
-        region_totals.traded_employment as region_traded_employment,
-        case getvariable('lq_denominator')
-            when 'traded' then region_totals.traded_employment
-            else region_totals.total_employment
-        end as region_denominator,
-    from cells
-    left join region_totals using (region_code, year)
-),
-
-europe as (
-    select
-        year,
-        sum(total_employment::decimal(38, 6))::double as eu_total_employment,
-        sum(traded_employment::decimal(38, 6))::double as eu_traded_employment,
-    from region_totals
-    group by year
-),
-
-with_reference as (
-    select
-        with_region.*,
-        sum(with_region.employment::decimal(38, 6)) over (partition by category_code, year)::double
-            as eu_category_employment,
-        europe.eu_total_employment,
-        case getvariable('lq_denominator')
-            when 'traded' then europe.eu_traded_employment
-            else europe.eu_total_employment
-        end as eu_denominator,
-    from with_region
-    left join europe using (year)
-),
-
-measured as (
-    select
-        *,
-        (employment / nullif(region_denominator, 0))
-            / nullif(eu_category_employment / nullif(eu_denominator, 0), 0) as lq,
-        employment / nullif(region_total_employment, 0) as focus_share,
-        employment / nullif(eu_category_employment, 0) as eu_category_share,
-        1e6 * wages_meur / nullif(employment, 0) as avg_wage_eur,
-    from with_reference
-),
-
-thresholds as (
-    select
+        region_code,
         category_code,
         year,
-        quantile_cont(employment, 1 - getvariable('size_top_share')) as size_threshold,
-        quantile_cont(focus_share, 1 - getvariable('focus_top_share')) as focus_threshold,
-    from measured
-    group by category_code, year
+        bool_or(is_star) filter (where star = 'size')::tinyint as size_star,
+        bool_or(is_star) filter (where star = 'specialisation')::tinyint as specialisation_star,
+        bool_or(is_star) filter (where star = 'focus')::tinyint as focus_star,
+    from stars
+    where profile = 'eco-classic'
+    group by all
 ),
 
-starred as (
+active as (
     select
-        measured.*,
-        coalesce(measured.employment >= thresholds.size_threshold, false)::tinyint as size_star,
-        coalesce(measured.lq >= getvariable('specialisation_min_lq'), false)::tinyint as specialisation_star,
-        coalesce(measured.focus_share >= thresholds.focus_threshold, false)::tinyint as focus_star,
-    from measured
-    join thresholds using (category_code, year)
+        region_code,
+        category_code,
+        year,
+        count(*) filter (where is_star)::tinyint as star_count,
+    from stars
+    where profile = getvariable('star_profile')
+    group by all
+),
+
+levels as (
+    select * from config.star_levels
+    where profile = getvariable('star_profile')
 ),
 
 final as (
     select
-        region_code,
-        country_code,
-        category_code,
-        year,
-        dataset,
-        indicator_scheme,
-        employment,
-        local_units,
-        wages_meur,
-        avg_wage_eur,
-        region_total_employment,
-        region_traded_employment,
-        eu_category_employment,
-        eu_total_employment,
-        lq,
-        focus_share,
-        eu_category_share,
-        size_star,
-        specialisation_star,
-        focus_star,
-        (size_star + specialisation_star + focus_star)::tinyint as star_count,
-        n_missing_employment_cells,
-        n_confidential_employment_cells,
-        has_break_flag,
-        has_estimated_flag,
-        has_provisional_flag,
-    from starred
+        cells.region_code,
+        cells.country_code,
+        cells.category_code,
+        cells.year,
+        cells.dataset,
+        cells.indicator_scheme,
+        cells.employment,
+        cells.local_units,
+        cells.wages_meur,
+        cells.avg_wage_eur,
+        cells.region_total_employment,
+        cells.region_traded_employment,
+        cells.eu_category_employment,
+        cells.eu_total_employment,
+        cells.lq,
+        cells.focus_share,
+        cells.eu_category_share,
+        coalesce(classic.size_star, 0)::tinyint as size_star,
+        coalesce(classic.specialisation_star, 0)::tinyint as specialisation_star,
+        coalesce(classic.focus_star, 0)::tinyint as focus_star,
+        getvariable('star_profile') as star_profile,
+        coalesce(active.star_count, 0)::tinyint as star_count,
+        levels.performance_level,
+        cells.imputed_employment,
+        cells.imputed_employment_share,
+        cells.n_missing_employment_cells,
+        cells.n_confidential_employment_cells,
+        cells.n_imputed_employment_cells,
+        cells.has_break_flag,
+        cells.has_estimated_flag,
+        cells.has_provisional_flag,
+    from cells
+    left join classic using (region_code, category_code, year)
+    left join active using (region_code, category_code, year)
+    left join levels on coalesce(active.star_count, 0) between levels.min_stars and levels.max_stars
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- Employment growth of each region-category over the configured windows; no growth across a series break,
--- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (some source cells
--- suppressed): such rows carry a break_reason instead.
+-- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (source cells that
+-- could not be estimated; estimated cells are used, see imputed_employment in the mart): such rows carry a
+-- break_reason instead.
 -- One row per region x category x window.
 with cells as (
     select * from marts.fct_cluster_region_year
@@ -12,6 +13,10 @@ windows as (
 
 spine as (
     select distinct region_code, category_code from cells
+),
+
+years as (
+    select year, any_value(indicator_scheme) as indicator_scheme from cells group by year
 ),
 
 breaks as (
@@ -34,8 +39,8 @@ endpoints as (
         windows.window_end,
         first_year.employment as employment_start,
         last_year.employment as employment_end,
-        first_year.indicator_scheme as scheme_start,
-        last_year.indicator_scheme as scheme_end,
+        start_year.indicator_scheme as scheme_start,
+        end_year.indicator_scheme as scheme_end,
         first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
     from spine
     cross join windows
@@ -47,6 +52,8 @@ endpoints as (
         on last_year.region_code = spine.region_code
         and last_year.category_code = spine.category_code
         and last_year.year = windows.window_end
+    left join years as start_year on start_year.year = windows.window_start
+    left join years as end_year on end_year.year = windows.window_end
 ),
 
 reasoned as (

@@ -58,21 +58,59 @@ def independent_employment(
     return values
 
 
+def nace_tree() -> dict[str, tuple[int, str | None]]:
+    """{NACE code: (level, parent code)} from the shipped NACE Rev. 2 table."""
+    with open(REFERENCE_DIR / "nace_rev2.csv", encoding="utf-8") as handle:
+        return {
+            r["nace_code"]: (int(r["nace_level"]), r["parent_code"] or None)
+            for r in csv.DictReader(handle)
+        }
+
+
+def imputed_leaves(values: dict[str, float | None], tree) -> dict[str, float | None]:
+    """The classic Observatory estimate of missing cells, level by level, then the leaves only."""
+    filled = {code: value for code, value in values.items() if tree[code][0] == 1}
+    for level in (2, 3, 4):
+        siblings: dict[str, list[str]] = {}
+        for code in values:
+            if tree[code][0] == level:
+                siblings.setdefault(tree[code][1], []).append(code)
+        for parent, children in siblings.items():
+            reported = [values[c] for c in children if values[c] is not None]
+            missing = [c for c in children if values[c] is None]
+            parent_value = filled.get(parent)
+            for child in children:
+                if values[child] is not None:
+                    filled[child] = values[child]
+                elif parent_value is None:
+                    filled[child] = None
+                else:
+                    filled[child] = max(parent_value - sum(reported), 0) / len(missing)
+    parents = {tree[code][1] for code in values}
+    return {code: value for code, value in filled.items() if code not in parents}
+
+
 def expected_cluster_rows(path: Path, indicator: str, total_code: str, year: int) -> pl.DataFrame:
     cells = independent_employment(path, indicator, year)
+    tree = nace_tree()
     with open(REFERENCE_DIR / "nace_cluster_mapping.csv", encoding="utf-8") as handle:
-        mapping = [
-            (r["nace_code"], r["category_code"], float(r["allocation_weight"]))
-            for r in csv.DictReader(handle)
-        ]
+        mapping: dict[str, list[tuple[str, float]]] = {}
+        for r in csv.DictReader(handle):
+            mapping.setdefault(r["nace_code"], []).append(
+                (r["category_code"], float(r["allocation_weight"]))
+            )
     regions = sorted({geo for geo, _ in cells})
     totals = {geo: cells[geo, total_code] for geo in regions}
     rows = []
     for region in regions:
+        values = {
+            nace.replace(".", ""): value
+            for (geo, nace), value in cells.items()
+            if geo == region and nace.replace(".", "") in tree
+        }
         by_category: dict[str, list] = {}
-        for nace, category, weight in mapping:
-            if (region, nace) in cells:
-                value = cells[region, nace]
+        for nace, value in imputed_leaves(values, tree).items():
+            for category, weight in mapping.get(nace, []):
                 by_category.setdefault(category, []).append(
                     None if value is None else value * weight
                 )
@@ -144,6 +182,7 @@ def test_outputs_published_and_summarised(published):
             "dim_cluster_category",
             "dim_region",
             "fct_cluster_region_year",
+            "fct_cluster_stars",
             "fct_cluster_trends",
             "fct_ecosystem_indicators",
         ]

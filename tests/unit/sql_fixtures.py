@@ -33,3 +33,46 @@ def model_output(
 
 def connect(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     return warehouse.connect(tmp_path / "unit.duckdb")
+
+
+def chain_output(
+    tmp_path: Path,
+    relations: list[str],
+    inputs: dict[str, pl.DataFrame],
+    settings: Settings | None = None,
+) -> pl.DataFrame:
+    """Output rows of the last of `relations`, each model run in order on the fixture inputs."""
+    con = warehouse.connect(tmp_path / "unit.duckdb")
+    try:
+        warehouse.apply_run_config(con, settings or Settings())
+        for name, frame in inputs.items():
+            con.execute(f"create schema if not exists {name.split('.')[0]}")
+            con.register("fixture", frame)
+            con.execute(f"create or replace table {name} as select * from fixture")
+            con.unregister("fixture")
+        found = models.discovered_models()
+        for relation in relations:
+            models.run_model(con, found[relation])
+        return con.sql(f"select * from {relations[-1]}").pl()
+    finally:
+        con.close()
+
+
+def star_profiles_file(tmp_path: Path, text: str) -> Path:
+    """A star_profiles.toml with the given profiles (tests pass their own thresholds)."""
+    path = tmp_path / "star_profiles.toml"
+    path.write_text(text)
+    return path
+
+
+def classic_profile(size: float = 0.9, lq: float = 2.0, focus: float = 0.9) -> str:
+    """The eco-classic profile with the given size and focus quantiles and LQ threshold."""
+    return f"""
+[profiles.eco-classic]
+performance_levels = [["basic", 1], ["medium", 2], ["high", 3]]
+stars = [
+  {{ name = "size", conditions = [{{ metric = "employment", threshold = "percentile_within_category", value = {size} }}] }},
+  {{ name = "specialisation", conditions = [{{ metric = "lq", threshold = "absolute", value = {lq} }}] }},
+  {{ name = "focus", conditions = [{{ metric = "focus_share", threshold = "percentile_within_category", value = {focus} }}] }},
+]
+"""

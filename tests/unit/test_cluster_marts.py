@@ -7,9 +7,9 @@ import math
 import polars as pl
 import pytest
 
-from clusterobs.settings import Settings, StarRules, TrendWindow
+from clusterobs.settings import Settings, TrendWindow
 
-from .sql_fixtures import model_output
+from .sql_fixtures import chain_output, classic_profile, model_output, star_profiles_file
 
 # Region A: total 1000 (T01 300, T02 100). Region B: total 3000 (T01 200, T02 900).
 # Europe: total 4000, T01 500, T02 1000.
@@ -24,8 +24,10 @@ CELLS = pl.DataFrame(
         "employment": [300.0, 100.0, 200.0, 900.0],
         "local_units": [30.0, 10.0, 20.0, 90.0],
         "wages_meur": [12.0, 3.0, 6.0, 27.0],
+        "imputed_employment": [0.0, 10.0, 0.0, 0.0],
         "n_missing_employment_cells": [0] * 4,
-        "n_confidential_employment_cells": [0] * 4,
+        "n_confidential_employment_cells": [0, 1, 0, 0],
+        "n_imputed_employment_cells": [0, 1, 0, 0],
         "has_break_flag": [False] * 4,
         "has_estimated_flag": [False] * 4,
         "has_provisional_flag": [False] * 4,
@@ -48,7 +50,27 @@ INPUTS = {
     "intermediate.int_cluster_region_year__mapped": CELLS,
     "intermediate.int_region_year__totals": TOTALS,
 }
-MEDIAN_RULES = StarRules(size_top_share=0.5, specialisation_min_lq=2.0, focus_top_share=0.5)
+EMPTY_INDICATORS = pl.DataFrame(
+    schema={
+        "region_code": pl.String,
+        "year": pl.Int16,
+        "indicator_code": pl.String,
+        "value": pl.Float64,
+    }
+)
+CLUSTER_MODELS = [
+    "intermediate.int_cluster_region_year__measured",
+    "marts.fct_cluster_stars",
+    "marts.fct_cluster_region_year",
+]
+
+
+def cluster_rows(tmp_path, profiles: str | None = None, **settings) -> dict[tuple[str, str], dict]:
+    """fct_cluster_region_year on the fixture cells, with median classic stars unless told otherwise."""
+    path = star_profiles_file(tmp_path, profiles or classic_profile(size=0.5, focus=0.5))
+    inputs = {**INPUTS, "intermediate.int_ecosystem_indicators__computed": EMPTY_INDICATORS}
+    out = chain_output(tmp_path, CLUSTER_MODELS, inputs, Settings(star_profiles=path, **settings))
+    return by_key(out)
 
 
 def by_key(frame: pl.DataFrame) -> dict[tuple[str, str], dict]:
@@ -56,11 +78,7 @@ def by_key(frame: pl.DataFrame) -> dict[tuple[str, str], dict]:
 
 
 def test_location_quotient_and_shares_match_hand_computation(tmp_path):
-    rows = by_key(
-        model_output(
-            tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=MEDIAN_RULES)
-        )
-    )
+    rows = cluster_rows(tmp_path)
     assert rows["AT11", "T01"]["lq"] == pytest.approx((300 / 1000) / (500 / 4000))  # 2.4
     assert rows["AT11", "T02"]["lq"] == pytest.approx((100 / 1000) / (1000 / 4000))  # 0.4
     assert rows["AT12", "T01"]["lq"] == pytest.approx((200 / 3000) / (500 / 4000))
@@ -73,11 +91,7 @@ def test_location_quotient_and_shares_match_hand_computation(tmp_path):
 
 
 def test_classic_stars_on_hand_computed_thresholds(tmp_path):
-    rows = by_key(
-        model_output(
-            tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=MEDIAN_RULES)
-        )
-    )
+    rows = cluster_rows(tmp_path)
     # Size: median employment T01 = 250 -> AT11 (300); T02 = 500 -> AT12 (900).
     # Specialisation: LQ >= 2 only for AT11-T01 (2.4).
     # Focus: median share T01 = (0.3 + 0.0667)/2 -> AT11; T02 = (0.1 + 0.3)/2 -> AT12.
@@ -98,50 +112,51 @@ def test_classic_stars_on_hand_computed_thresholds(tmp_path):
 
 
 def test_specialisation_threshold_is_configurable(tmp_path):
-    rules = StarRules(size_top_share=0.5, specialisation_min_lq=1.1, focus_top_share=0.5)
-    rows = by_key(
-        model_output(tmp_path, "marts.fct_cluster_region_year", INPUTS, Settings(stars=rules))
-    )
+    rows = cluster_rows(tmp_path, classic_profile(size=0.5, lq=1.1, focus=0.5))
     assert [rows[k]["specialisation_star"] for k in sorted(rows)] == [1, 0, 0, 1]
 
 
 def test_traded_lq_denominator(tmp_path):
-    settings = Settings(lq_denominator="traded", stars=MEDIAN_RULES)
-    rows = by_key(model_output(tmp_path, "marts.fct_cluster_region_year", INPUTS, settings))
+    rows = cluster_rows(tmp_path, lq_denominator="traded")
     assert rows["AT11", "T01"]["lq"] == pytest.approx((300 / 400) / (500 / 1500))  # 2.25
 
 
 def test_mapping_applies_allocation_weights_and_counts_missing_cells(tmp_path):
+    # Leaves of int_sbs__imputed: C10 reported; C11 confidential and not estimable (its section unknown);
+    # C1 is not a leaf (its children are in the data) and must not be counted again.
     cells = pl.DataFrame(
         {
             "region_code": ["AT11"] * 4,
             "country_code": ["AT"] * 4,
-            "nace_code": ["C10", "C10", "C11", "B-N_S95_X_K"],
-            "is_business_economy_total": [False, False, False, True],
+            "nace_code": ["C10", "C10", "C11", "C"],
+            "nace_level": [2, 2, 2, 1],
+            "parent_code": ["C", "C", "C", None],
             "year": [2019] * 4,
             "measure": ["employment", "local_units", "employment", "employment"],
-            "value": [1000.0, 40.0, None, 5000.0],
-            "flags": [None, None, "c", None],
-            "is_confidential": [False, False, True, False],
-            "is_provisional": [False] * 4,
-            "is_estimated": [False] * 4,
+            "value": [1000.0, 40.0, None, None],
+            "reported_value": [1000.0, 40.0, None, None],
+            "is_imputed": [False] * 4,
+            "is_leaf": [True, True, True, False],
+            "is_confidential": [False, False, True, True],
             "is_break": [False, False, False, True],
+            "is_estimated": [False] * 4,
+            "is_provisional": [False] * 4,
             "dataset": ["sbs_r_nuts06_r2"] * 4,
             "indicator_scheme": ["sbs_legacy"] * 4,
         }
     )
     mapping = pl.DataFrame(
         {
-            "nace_code": ["C10", "C10", "C11"],
-            "category_code": ["T18", "T28", "T18"],
-            "allocation_weight": [0.75, 0.25, 1.0],
-            "rationale": ["", "", ""],
+            "nace_code": ["C10", "C10", "C11", "C"],
+            "category_code": ["T18", "T28", "T18", "T18"],
+            "allocation_weight": [0.75, 0.25, 1.0, 0.5],
+            "rationale": ["", "", "", ""],
         }
     )
     out = model_output(
         tmp_path,
         "intermediate.int_cluster_region_year__mapped",
-        {"intermediate.int_sbs__unioned": cells, "ref.nace_cluster_mapping": mapping},
+        {"intermediate.int_sbs__imputed": cells, "ref.nace_cluster_mapping": mapping},
     )
     rows = {r["category_code"]: r for r in out.iter_rows(named=True)}
     assert rows["T18"]["employment"] == 750 and rows["T28"]["employment"] == 250
@@ -151,7 +166,9 @@ def test_mapping_applies_allocation_weights_and_counts_missing_cells(tmp_path):
         and rows["T18"]["n_confidential_employment_cells"] == 1
     )
     assert rows["T28"]["n_missing_employment_cells"] == 0
-    assert not rows["T18"]["has_break_flag"]  # the total's break flag is not a category's
+    assert not rows["T18"][
+        "has_break_flag"
+    ]  # the section's flags are not counted: it is not a leaf
 
 
 def trend_cells(

@@ -1,0 +1,136 @@
+"""Cluster star profiles (star_profiles.toml): named rule sets evaluated by marts.fct_cluster_stars."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+CELL_METRICS = (
+    "employment",
+    "local_units",
+    "wages_meur",
+    "avg_wage_eur",
+    "lq",
+    "focus_share",
+    "eu_category_share",
+)
+
+
+class StarProfileError(ValueError):
+    """The profiles file is missing or invalid; the message names the file, profile and field."""
+
+
+class Condition(BaseModel, extra="forbid"):
+    """One test of a metric against a threshold."""
+
+    metric: str
+    comparison: Literal[">=", ">", "<=", "<"] = ">="
+    threshold: Literal["absolute", "percentile_within_category", "percentile_over_all"]
+    value: float
+
+    @model_validator(mode="after")
+    def _valid(self) -> Condition:
+        if self.metric not in CELL_METRICS and not self.metric.startswith("region."):
+            raise ValueError(
+                f"unknown metric {self.metric!r}: one of {', '.join(CELL_METRICS)} or 'region.<indicator_code>'"
+            )
+        if self.threshold != "absolute" and not 0 <= self.value <= 1:
+            raise ValueError(f"a percentile threshold needs a value in [0, 1], not {self.value}")
+        return self
+
+
+class Star(BaseModel, extra="forbid"):
+    """A star: earned when all its conditions hold."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    conditions: list[Condition] = Field(min_length=1)
+
+
+class StarProfile(BaseModel, extra="forbid"):
+    """A rule set: its stars and the star counts that start each performance level."""
+
+    name: str
+    description: str = ""
+    stars: list[Star] = Field(min_length=1)
+    performance_levels: list[tuple[str, int]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StarProfile:
+        names = [s.name for s in self.stars]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a star name appears twice: {', '.join(names)}")
+        counts = [n for _, n in self.performance_levels]
+        if counts != sorted(set(counts)) or counts[0] < 1 or counts[-1] > len(self.stars):
+            raise ValueError(
+                f"performance_levels need ascending star counts between 1 and {len(self.stars)}, got {counts}"
+            )
+        return self
+
+
+def load_star_profiles(path: Path) -> dict[str, StarProfile]:
+    """Profiles keyed by name, in file order."""
+    if not path.is_file():
+        raise StarProfileError(f"star profiles file {path} not found")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StarProfileError(f"{path}: not valid TOML ({exc})") from exc
+    tables = document.get("profiles")
+    if not isinstance(tables, dict) or not tables:
+        raise StarProfileError(f"{path}: no [profiles.<name>] tables")
+    profiles = {}
+    for name, table in tables.items():
+        try:
+            profiles[name] = StarProfile(name=name, **table)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "table"
+            raise StarProfileError(f"{path}: [profiles.{name}] {where}: {first['msg']}") from None
+    return profiles
+
+
+def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
+    """config.star_rules: one row per profile x star x condition."""
+    rows = [
+        (profile.name, star.name, number, c.metric, c.comparison, c.threshold, c.value)
+        for profile in profiles.values()
+        for star in profile.stars
+        for number, c in enumerate(star.conditions, start=1)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "profile": pl.String,
+            "star": pl.String,
+            "condition_number": pl.Int8,
+            "metric": pl.String,
+            "comparison": pl.String,
+            "threshold_type": pl.String,
+            "threshold_value": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def performance_levels(profiles: dict[str, StarProfile]) -> pl.DataFrame:
+    """config.star_levels: one row per profile x performance level, with its star-count range."""
+    rows = []
+    for profile in profiles.values():
+        levels = profile.performance_levels
+        for i, (level, low) in enumerate(levels):
+            high = levels[i + 1][1] - 1 if i + 1 < len(levels) else len(profile.stars)
+            rows.append((profile.name, level, low, high))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "profile": pl.String,
+            "performance_level": pl.String,
+            "min_stars": pl.Int8,
+            "max_stars": pl.Int8,
+        },
+        orient="row",
+    )

@@ -1,0 +1,123 @@
+"""Suppressed SBS cells estimated by the classic Observatory algorithm, and allocated to categories."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from .sql_fixtures import model_output
+
+# A small NACE tree: section C with divisions C10, C11, C12; C10 has groups C101, C102, C103;
+# C101 has classes C1011, C1012.
+NACE = pl.DataFrame(
+    {
+        "nace_code": ["C", "C10", "C11", "C12", "C101", "C102", "C103", "C1011", "C1012"],
+        "nace_level": [1, 2, 2, 2, 3, 3, 3, 4, 4],
+        "parent_code": [None, "C", "C", "C", "C10", "C10", "C10", "C101", "C101"],
+    }
+)
+
+
+def unioned(values: dict[str, float | None], region: str = "AT11") -> pl.DataFrame:
+    codes = list(values)
+    n = len(codes)
+    return pl.DataFrame(
+        {
+            "region_code": [region] * n,
+            "country_code": [region[:2]] * n,
+            "nace_code": codes,
+            "is_business_economy_total": [False] * n,
+            "year": [2019] * n,
+            "measure": ["employment"] * n,
+            "value": [values[c] for c in codes],
+            "flags": [None if values[c] is not None else "c" for c in codes],
+            "is_confidential": [values[c] is None for c in codes],
+            "is_provisional": [False] * n,
+            "is_estimated": [False] * n,
+            "is_break": [False] * n,
+            "dataset": ["sbs_r_nuts06_r2"] * n,
+            "indicator_scheme": ["sbs_legacy"] * n,
+        },
+        schema_overrides={"value": pl.Float64, "flags": pl.String},
+    )
+
+
+def imputed(tmp_path, values) -> dict[str, dict]:
+    out = model_output(
+        tmp_path,
+        "intermediate.int_sbs__imputed",
+        {"intermediate.int_sbs__unioned": unioned(values), "ref.nace_rev2": NACE},
+    )
+    return {r["nace_code"]: r for r in out.iter_rows(named=True)}
+
+
+def test_remainder_of_the_first_reported_parent_is_split_equally(tmp_path):
+    # C = 1000; C10 suppressed, C11 = 300, C12 suppressed -> C10 = C12 = (1000 - 300) / 2 = 350.
+    # C10 (350): C101 suppressed, C102 = 50, C103 suppressed -> C101 = C103 = (350 - 50) / 2 = 150.
+    # C101 (150): C1011 = 100, C1012 suppressed -> 50.
+    rows = imputed(
+        tmp_path,
+        {"C": 1000.0, "C10": None, "C11": 300.0, "C12": None, "C101": None, "C102": 50.0,
+         "C103": None, "C1011": 100.0, "C1012": None},
+    )  # fmt: skip
+    assert {c: r["value"] for c, r in rows.items()} == {
+        "C": 1000, "C10": 350, "C11": 300, "C12": 350, "C101": 150, "C102": 50, "C103": 150,
+        "C1011": 100, "C1012": 50,
+    }  # fmt: skip
+    assert {c for c, r in rows.items() if r["is_imputed"]} == {
+        "C10",
+        "C12",
+        "C101",
+        "C103",
+        "C1012",
+    }
+    assert {c for c, r in rows.items() if r["is_leaf"]} == {
+        "C11",
+        "C12",
+        "C102",
+        "C103",
+        "C1011",
+        "C1012",
+    }
+    assert rows["C1012"]["reported_value"] is None
+
+
+def test_reported_children_above_their_parent_leave_nothing_to_split(tmp_path):
+    rows = imputed(tmp_path, {"C": 100.0, "C10": 80.0, "C11": 30.0, "C12": None})
+    assert rows["C12"]["value"] == 0
+    assert rows["C12"]["is_imputed"]
+
+
+def test_nothing_is_estimated_below_an_unknown_section(tmp_path):
+    rows = imputed(tmp_path, {"C": None, "C10": None, "C11": 30.0})
+    assert rows["C10"]["value"] is None
+    assert not rows["C10"]["is_imputed"]
+
+
+def test_imputed_employment_is_allocated_and_reported(tmp_path):
+    cells = imputed(
+        tmp_path,
+        {"C": 1000.0, "C10": None, "C11": 300.0, "C12": None, "C101": None, "C102": 50.0,
+         "C103": None, "C1011": 100.0, "C1012": None},
+    )  # fmt: skip
+    frame = pl.DataFrame(list(cells.values()))
+    mapping = pl.DataFrame(
+        {
+            "nace_code": ["C1011", "C1012", "C102", "C12", "C103"],
+            "category_code": ["T28", "T28", "T18", "T48", "T18"],
+            "allocation_weight": [1.0, 1.0, 1.0, 1.0, 0.5],
+        }
+    )
+    out = model_output(
+        tmp_path,
+        "intermediate.int_cluster_region_year__mapped",
+        {"intermediate.int_sbs__imputed": frame, "ref.nace_cluster_mapping": mapping},
+    )
+    rows = {r["category_code"]: r for r in out.iter_rows(named=True)}
+    assert rows["T28"]["employment"] == 150  # C1011 100 + C1012 50 (imputed)
+    assert rows["T28"]["imputed_employment"] == 50
+    assert rows["T18"]["employment"] == pytest.approx(50 + 0.5 * 150)
+    assert rows["T18"]["imputed_employment"] == pytest.approx(75)
+    assert rows["T48"]["employment"] == 350
+    assert rows["T48"]["n_imputed_employment_cells"] == 1
+    assert "C11" not in set(mapping["nace_code"]) and set(rows) == {"T18", "T28", "T48"}
