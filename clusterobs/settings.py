@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         Path("data/reference/nace_cluster_mapping.csv"),
         description="NACE -> cluster category mapping (nace_code, category_code, allocation_weight, rationale)",
     )
+    emerging_mapping: Path = Field(
+        Path("data/reference/nace_emerging_mapping.csv"),
+        description="NACE -> emerging industry mapping (codes may belong to several emerging industries)",
+    )
     output_dir: Path = Field(Path("output"), description="where runs, the warehouse and Parquet go")
     keep_runs: int = Field(
         3, ge=1, description="published run folders kept under output/runs (older ones are pruned)"
@@ -147,6 +151,10 @@ class Settings(BaseSettings):
     @property
     def cluster_mapping_path(self) -> Path:
         return self._project_file(self.cluster_mapping)
+
+    @property
+    def emerging_mapping_path(self) -> Path:
+        return self._project_file(self.emerging_mapping)
 
     @property
     def star_profiles_path(self) -> Path:

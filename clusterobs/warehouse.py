@@ -96,10 +96,15 @@ def connect(
     return con
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, cluster_mapping: Path) -> dict[str, int]:
+def load_reference(
+    con: duckdb.DuckDBPyConnection, cluster_mapping: Path, emerging_mapping: Path | None = None
+) -> dict[str, int]:
     """(Re)load the reference seeds into schema ref; returns rows per table."""
     tables = {name: REFERENCE_DIR / file for name, file in REFERENCE_TABLES.items()}
     tables["nace_cluster_mapping"] = cluster_mapping
+    tables["nace_emerging_mapping"] = (
+        emerging_mapping or REFERENCE_DIR / "nace_emerging_mapping.csv"
+    )
     counts = {}
     for name, path in tables.items():
         if not path.is_file():
@@ -110,6 +115,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, cluster_mapping: Path) -> dic
         )
         counts[name] = scalar(con, f"select count(*) from ref.{name}")
     check_mapping(con, cluster_mapping)
+    check_emerging_mapping(con, tables["nace_emerging_mapping"])
     return counts
 
 
@@ -136,6 +142,24 @@ def check_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if unknown:
         raise ValueError(
             f"{path}: unknown category code {unknown[0]} (see data/reference/cluster_categories.csv)"
+        )
+
+
+def check_emerging_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise if an emerging-industry weight is outside (0, 1] or names a code that is not emerging."""
+    bad = first_row(
+        con,
+        """
+        select m.nace_code, m.category_code, m.allocation_weight from ref.nace_emerging_mapping m
+        left join ref.cluster_categories c using (category_code)
+        where c.category_type is distinct from 'emerging' or not (m.allocation_weight > 0 and m.allocation_weight <= 1)
+        order by 1, 2 limit 1
+        """,
+    )
+    if bad:
+        raise ValueError(
+            f"{path}: {bad[0]} -> {bad[1]} (weight {bad[2]}): categories must be emerging industries "
+            "(E01-E10 in data/reference/cluster_categories.csv) with weights in (0, 1]"
         )
 
 

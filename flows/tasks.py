@@ -46,7 +46,9 @@ def extract_files(source_dir: Path, registry: dict[str, DatasetSpec]) -> dict[st
 def prepare_warehouse(db_path: Path, settings: Settings, run_id: str) -> dict[str, int]:
     """Create schemas, load reference seeds and the run's configuration; record the run as started."""
     with warehouse.connect(db_path) as con:
-        counts = warehouse.load_reference(con, settings.cluster_mapping_path)
+        counts = warehouse.load_reference(
+            con, settings.cluster_mapping_path, settings.emerging_mapping_path
+        )
         warehouse.apply_run_config(con, settings)
         con.execute(
             "insert into meta.load_runs values (?, now(), ?, 'running', null)",

@@ -4,7 +4,8 @@ Run: uv run --group reference python scripts/build_cluster_mapping.py [--shared 
 
 NAICS (US benchmark traded/local clusters) -> ISIC Rev. 4 (US Census concordances, 2017 then 2012)
 -> NACE Rev. 2 classes (each refines one ISIC class); the rules are in transforms/cluster_mapping.py.
-Also writes docs/cluster_mapping.md: per category, its classes, and the assignments to review.
+Also writes docs/cluster_mapping.md (per category, its classes, and the assignments to review) and
+data/reference/nace_emerging_mapping.csv from the hand-written emerging_industries_classes.csv.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from transforms.cluster_mapping import (  # noqa: E402
     class_assignments,
+    class_share_mapping,
     cluster_name_key,
     nace_cluster_mapping,
     naics_isic_links,
@@ -28,6 +30,27 @@ from transforms.cluster_mapping import (  # noqa: E402
 CLUSTER_FILE = "uscmp_naics_to_cluster_ACR1.xlsx"
 MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_cluster_mapping.csv"
 REPORT_MD = PROJECT_ROOT / "docs" / "cluster_mapping.md"
+EMERGING_CLASSES_CSV = PROJECT_ROOT / "data" / "reference" / "emerging_industries_classes.csv"
+EMERGING_MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_emerging_mapping.csv"
+
+
+def nace_structure() -> pl.DataFrame:
+    return pl.read_csv(
+        PROJECT_ROOT / "data" / "reference" / "nace_rev2.csv",
+        schema_overrides={"isic_rev4": pl.String, "nace_level": pl.Int8},
+    )
+
+
+def emerging_mapping() -> pl.DataFrame:
+    """NACE -> emerging industry mapping: the hand-written classes, coarser codes by class shares."""
+    classes = pl.read_csv(EMERGING_CLASSES_CSV).select(
+        "nace_code",
+        pl.lit(4, pl.Int8).alias("nace_level"),
+        "category_code",
+        pl.lit(1.0).alias("allocation_weight"),
+        "rationale",
+    )
+    return class_share_mapping(nace_structure(), classes)
 
 
 def benchmark_clusters(shared: Path, categories: pl.DataFrame) -> pl.DataFrame:
@@ -114,10 +137,7 @@ def category_report(mapping: pl.DataFrame, nace: pl.DataFrame, categories: pl.Da
 def derived(shared: Path) -> tuple[pl.DataFrame, str]:
     """(the mapping table, the Markdown category report) derived from the copies in `shared`."""
     categories = pl.read_csv(PROJECT_ROOT / "data" / "reference" / "cluster_categories.csv")
-    nace = pl.read_csv(
-        PROJECT_ROOT / "data" / "reference" / "nace_rev2.csv",
-        schema_overrides={"isic_rev4": pl.String, "nace_level": pl.Int8},
-    )
+    nace = nace_structure()
     clusters = benchmark_clusters(shared, categories)
     links = naics_isic_links(
         clusters,
@@ -142,7 +162,9 @@ def main() -> None:
     mapping, report = derived(args.shared)
     mapping.write_csv(MAPPING_CSV, float_precision=10)
     REPORT_MD.write_text(report)
-    print(f"wrote {MAPPING_CSV} ({mapping.height} rows) and {REPORT_MD}")
+    emerging = emerging_mapping()
+    emerging.write_csv(EMERGING_MAPPING_CSV, float_precision=10)
+    print(f"wrote {MAPPING_CSV} ({mapping.height} rows), {REPORT_MD} and {EMERGING_MAPPING_CSV}")
 
 
 if __name__ == "__main__":

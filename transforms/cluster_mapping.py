@@ -132,6 +132,25 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
     `nace` is the NACE structure (nace_code, nace_level 1-4, parent_code); `assignments` comes from
     `class_assignments`. Classes and coarser codes without a traded category have no row.
     """
+    classes = assignments.filter(pl.col("category_code").is_not_null()).select(
+        "nace_code",
+        pl.lit(4, pl.Int8).alias("nace_level"),
+        "category_code",
+        pl.lit(1.0).alias("allocation_weight"),
+        "linked_naics",
+        "link_share",
+        "needs_review",
+        "rationale",
+    )
+    return class_share_mapping(nace, classes)
+
+
+def class_share_mapping(nace: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:
+    """`classes` (class rows: nace_code, category_code, ...) plus a row per coarser code and category.
+
+    A group, division or section is allocated to a category by the share of its classes in it; a class
+    may be in several categories (emerging industries overlap), each coarser weight is still a share.
+    """
     parent_of = dict(
         nace.filter(pl.col("parent_code").is_not_null())
         .select("nace_code", "parent_code")
@@ -142,33 +161,22 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
     divisions = [parent_of[g] for g in groups]
     ancestry = pl.DataFrame(
         {
-            "class_code": class_codes,
+            "nace_code": class_codes,
             "group_code": groups,
             "division_code": divisions,
             "section_code": [parent_of[d] for d in divisions],
         }
     )
-    classes = assignments.join(ancestry, left_on="nace_code", right_on="class_code", how="inner")
-    class_rows = classes.filter(pl.col("category_code").is_not_null()).select(
-        "nace_code",
-        pl.lit(4, pl.Int8).alias("nace_level"),
-        "category_code",
-        pl.lit(1.0).alias("allocation_weight"),
-        "linked_naics",
-        "link_share",
-        "needs_review",
-        "rationale",
-    )
+    in_category = classes.select("nace_code", "category_code").join(ancestry, on="nace_code")
     coarser = []
     for column, level, name in (
         ("group_code", 3, "group"),
         ("division_code", 2, "division"),
         ("section_code", 1, "section"),
     ):
-        n_classes = classes.group_by(column).agg(pl.len().alias("n_classes"))
+        n_classes = ancestry.group_by(column).agg(pl.len().alias("n_classes"))
         coarser.append(
-            classes.filter(pl.col("category_code").is_not_null())
-            .group_by(column, "category_code")
+            in_category.group_by(column, "category_code")
             .agg(pl.len().alias("n_in_category"))
             .join(n_classes, on=column)
             .select(
@@ -176,8 +184,6 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
                 pl.lit(level, pl.Int8).alias("nace_level"),
                 "category_code",
                 (pl.col("n_in_category") / pl.col("n_classes")).alias("allocation_weight"),
-                pl.lit(None, pl.Int32).alias("linked_naics"),
-                pl.lit(None, pl.Float64).alias("link_share"),
                 pl.lit(False).alias("needs_review"),
                 pl.format(
                     "{} of the {} classes of this {} are in the category",
@@ -187,8 +193,10 @@ def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.Da
                 ).alias("rationale"),
             )
         )
+    schema = {c: t for c, t in MAPPING_SCHEMA.items() if c in classes.columns}
     return (
-        pl.concat([class_rows, *coarser])
-        .cast(MAPPING_SCHEMA)
+        pl.concat([classes.cast(schema), *coarser], how="diagonal_relaxed")
+        .select(list(schema))
+        .cast(schema)
         .sort("nace_level", "nace_code", "category_code")
     )

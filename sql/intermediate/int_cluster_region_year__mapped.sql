@@ -1,4 +1,5 @@
--- SBS cells allocated to traded cluster categories through the NACE -> category mapping: the finest cells
+-- SBS cells allocated to traded cluster categories and emerging industries through the NACE mappings (a
+-- code may count in one traded category and in several emerging industries): the finest cells
 -- present in each region (leaves of int_sbs__imputed, suppressed ones estimated) times the allocation
 -- weight of their NACE code (1 for a class; a coarser code's share of classes in the category).
 -- One row per region x category x year.
@@ -8,7 +9,9 @@ with cells as (
 ),
 
 mapping as (
-    select * from ref.nace_cluster_mapping
+    select nace_code, category_code, allocation_weight from ref.nace_cluster_mapping
+    union all
+    select nace_code, category_code, allocation_weight from ref.nace_emerging_mapping
 ),
 
 allocated as (

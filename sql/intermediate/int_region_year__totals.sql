@@ -11,6 +11,7 @@ traded as (
         year,
         sum(employment::decimal(38, 12))::double as traded_employment,
     from intermediate.int_cluster_region_year__mapped
+    where category_code in (select category_code from ref.cluster_categories where category_type = 'traded')
     group by region_code, year
 ),
 

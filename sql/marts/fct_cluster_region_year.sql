@@ -1,4 +1,5 @@
--- Cluster mapping: employment, local units and wages per traded cluster category in each NUTS-2 region,
+-- Cluster mapping: employment, local units and wages per traded cluster category and emerging industry
+-- (category_type) in each NUTS-2 region,
 -- with location quotient, focus, European shares, the estimated (imputed) part of employment, the classic
 -- European Cluster Observatory stars (profile eco-classic) and the star count and performance level of
 -- the run's star profile (setting star_profile; every profile is in fct_cluster_stars).
@@ -45,6 +46,7 @@ final as (
         cells.region_code,
         cells.country_code,
         cells.category_code,
+        categories.category_type,
         cells.year,
         cells.dataset,
         cells.indicator_scheme,
@@ -74,6 +76,7 @@ final as (
         cells.has_estimated_flag,
         cells.has_provisional_flag,
     from cells
+    join ref.cluster_categories as categories using (category_code)
     left join classic using (region_code, category_code, year)
     left join active using (region_code, category_code, year)
     left join levels on coalesce(active.star_count, 0) between levels.min_stars and levels.max_stars

@@ -13,6 +13,7 @@ star_jobs as (
         100 * coalesce(sum(employment::decimal(38, 6)) filter (where star_count > 0)::double, 0)
             / nullif(max(region_total_employment), 0) as value,
     from marts.fct_cluster_region_year
+    where category_type = 'traded'
     group by region_code, year
 ),
 

@@ -93,12 +93,13 @@ def imputed_leaves(values: dict[str, float | None], tree) -> dict[str, float | N
 def expected_cluster_rows(path: Path, indicator: str, total_code: str, year: int) -> pl.DataFrame:
     cells = independent_employment(path, indicator, year)
     tree = nace_tree()
-    with open(REFERENCE_DIR / "nace_cluster_mapping.csv", encoding="utf-8") as handle:
-        mapping: dict[str, list[tuple[str, float]]] = {}
-        for r in csv.DictReader(handle):
-            mapping.setdefault(r["nace_code"], []).append(
-                (r["category_code"], float(r["allocation_weight"]))
-            )
+    mapping: dict[str, list[tuple[str, float]]] = {}
+    for name in ("nace_cluster_mapping.csv", "nace_emerging_mapping.csv"):
+        with open(REFERENCE_DIR / name, encoding="utf-8") as handle:
+            for r in csv.DictReader(handle):
+                mapping.setdefault(r["nace_code"], []).append(
+                    (r["category_code"], float(r["allocation_weight"]))
+                )
     regions = sorted({geo for geo, _ in cells})
     totals = {geo: cells[geo, total_code] for geo in regions}
     rows = []
@@ -184,6 +185,7 @@ def test_outputs_published_and_summarised(published):
             "fct_cluster_region_year",
             "fct_cluster_stars",
             "fct_cluster_trends",
+            "fct_clusters_matter",
             "fct_ecosystem_indicators",
         ]
     )

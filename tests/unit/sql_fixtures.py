@@ -14,10 +14,13 @@ from clusterobs.settings import Settings
 def model_output(
     tmp_path: Path, relation: str, inputs: dict[str, pl.DataFrame], settings: Settings | None = None
 ) -> pl.DataFrame:
-    """Output rows of one model given its input relations as frames (only that model runs)."""
+    """Output rows of one model given its input relations as frames (only that model runs; the shipped
+    reference tables are loaded first, and a fixture named ref.<table> replaces one)."""
     con = warehouse.connect(tmp_path / "unit.duckdb")
     try:
-        warehouse.apply_run_config(con, settings or Settings())
+        settings = settings or Settings()
+        warehouse.apply_run_config(con, settings)
+        warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         for name, frame in inputs.items():
             schema = name.split(".")[0]
             con.execute(f"create schema if not exists {schema}")
@@ -44,7 +47,9 @@ def chain_output(
     """Output rows of the last of `relations`, each model run in order on the fixture inputs."""
     con = warehouse.connect(tmp_path / "unit.duckdb")
     try:
-        warehouse.apply_run_config(con, settings or Settings())
+        settings = settings or Settings()
+        warehouse.apply_run_config(con, settings)
+        warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         for name, frame in inputs.items():
             con.execute(f"create schema if not exists {name.split('.')[0]}")
             con.register("fixture", frame)

@@ -136,3 +136,21 @@ def test_shipped_mapping_and_report_are_current(shared_dir):
     stale = "stale: run `uv run python scripts/build_cluster_mapping.py`"
     assert mapping.write_csv(float_precision=10) == script.MAPPING_CSV.read_text(), stale
     assert report == script.REPORT_MD.read_text(), stale
+
+
+def test_emerging_mapping_is_current_and_overlaps_only_across_industries():
+    spec = importlib.util.spec_from_file_location(
+        "build_cluster_mapping", PROJECT_ROOT / "scripts" / "build_cluster_mapping.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    mapping = script.emerging_mapping()
+    assert mapping.write_csv(float_precision=10) == script.EMERGING_MAPPING_CSV.read_text(), (
+        "stale: run `uv run python scripts/build_cluster_mapping.py`"
+    )
+    assert set(mapping["category_code"]) == {f"E{i:02d}" for i in range(1, 11)}
+    assert mapping.select("nace_code", "category_code").is_unique().all()
+    weights = mapping.group_by("nace_code", "category_code").agg(pl.col("allocation_weight").sum())
+    assert weights["allocation_weight"].max() <= 1.0 + 1e-9
+    overlapping = mapping.filter(pl.col("nace_level") == 4).group_by("nace_code").len()
+    assert overlapping["len"].max() > 1  # e.g. J5821 is creative and digital

@@ -156,7 +156,11 @@ def test_mapping_applies_allocation_weights_and_counts_missing_cells(tmp_path):
     out = model_output(
         tmp_path,
         "intermediate.int_cluster_region_year__mapped",
-        {"intermediate.int_sbs__imputed": cells, "ref.nace_cluster_mapping": mapping},
+        {
+            "intermediate.int_sbs__imputed": cells,
+            "ref.nace_cluster_mapping": mapping,
+            "ref.nace_emerging_mapping": mapping.clear(),
+        },
     )
     rows = {r["category_code"]: r for r in out.iter_rows(named=True)}
     assert rows["T18"]["employment"] == 750 and rows["T28"]["employment"] == 250
@@ -259,11 +263,12 @@ def test_ecosystem_scores_are_min_max_with_direction(tmp_path):
     )
     fct = pl.DataFrame(
         {
-            "region_code": ["AT11"],
-            "year": [2019],
-            "employment": [50.0],
-            "star_count": [1],
-            "region_total_employment": [200.0],
+            "region_code": ["AT11", "AT11"],
+            "category_type": ["traded", "emerging"],  # emerging industries overlap: not counted
+            "year": [2019, 2019],
+            "employment": [50.0, 70.0],
+            "star_count": [1, 1],
+            "region_total_employment": [200.0, 200.0],
         }
     )
     out = model_output(

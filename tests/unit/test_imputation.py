@@ -111,7 +111,11 @@ def test_imputed_employment_is_allocated_and_reported(tmp_path):
     out = model_output(
         tmp_path,
         "intermediate.int_cluster_region_year__mapped",
-        {"intermediate.int_sbs__imputed": frame, "ref.nace_cluster_mapping": mapping},
+        {
+            "intermediate.int_sbs__imputed": frame,
+            "ref.nace_cluster_mapping": mapping,
+            "ref.nace_emerging_mapping": mapping.clear(),
+        },
     )
     rows = {r["category_code"]: r for r in out.iter_rows(named=True)}
     assert rows["T28"]["employment"] == 150  # C1011 100 + C1012 50 (imputed)

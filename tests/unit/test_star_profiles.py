@@ -266,3 +266,65 @@ def test_lq_shares_and_stars_properties(tmp_path_factory, matrix, seed):
         )
 
     assert stars(out) == stars(shuffled)
+
+
+def test_clusters_matter_compares_star_cells_with_the_others(tmp_path):
+    from .sql_fixtures import model_output
+
+    # Two regions x two categories x two years; AT11-T01 has a star in 2019 (its base year for 2020).
+    rows = [
+        # region, category, year, employment, wages_meur
+        ("AT11", "T01", 2019, 100.0, 5.0),
+        ("AT11", "T01", 2020, 110.0, 5.72),
+        ("AT11", "T02", 2019, 300.0, 9.0),
+        ("AT11", "T02", 2020, 300.0, 9.3),
+        ("AT12", "T01", 2019, 100.0, 3.0),
+        ("AT12", "T01", 2020, 100.0, 3.0),
+        ("AT12", "T02", 2019, 0.0, None),
+        ("AT12", "T02", 2020, 0.0, None),
+    ]
+    measured = pl.DataFrame(
+        rows,
+        schema={
+            "region_code": pl.String,
+            "category_code": pl.String,
+            "year": pl.Int16,
+            "employment": pl.Float64,
+            "wages_meur": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(pl.lit("sbs_legacy").alias("indicator_scheme"))
+    stars = measured.select(
+        "region_code",
+        "category_code",
+        "year",
+        pl.lit("p").alias("profile"),
+        pl.lit("s").alias("star"),
+        ((pl.col("region_code") == "AT11") & (pl.col("category_code") == "T01")).alias("is_star"),
+    )
+    out = model_output(
+        tmp_path,
+        "marts.fct_clusters_matter",
+        {
+            "intermediate.int_cluster_region_year__measured": measured,
+            "marts.fct_cluster_stars": stars,
+        },
+    )
+    by_year = {r["year"]: r for r in out.iter_rows(named=True)}
+    y2019, y2020 = by_year[2019], by_year[2020]
+    assert (y2019["star_cells"], y2019["other_cells"]) == (
+        1,
+        2,
+    )  # the zero-employment cell is left out
+    assert y2019["star_jobs_share"] == pytest.approx(100 / 500)
+    assert y2019["avg_wage_star_eur"] == pytest.approx(50_000)
+    assert y2019["avg_wage_other_eur"] == pytest.approx(12e6 / 400)  # 30 000
+    assert y2019["wage_premium"] == pytest.approx(50_000 / 30_000 - 1)
+    assert y2019["employment_growth_star"] is None  # no previous year
+    assert y2020["employment_growth_star"] == pytest.approx(0.10)
+    assert y2020["employment_growth_other"] == pytest.approx(0.0)
+    assert y2020["employment_growth_difference_pp"] == pytest.approx(10.0)
+    assert y2020["wage_growth_star"] == pytest.approx((5.72 / 110) / (5.0 / 100) - 1)  # 4 %
+    other_growth = (12.3 / 400) / (12.0 / 400) - 1  # 2.5 %
+    assert y2020["wage_growth_other"] == pytest.approx(other_growth)
+    assert y2020["wage_growth_difference_pp"] == pytest.approx(100 * (0.04 - other_growth))
