@@ -34,6 +34,7 @@ class Model:
     description: str
     grain: str
     depends_on: frozenset[str] = field(default_factory=frozenset)
+    materialized: str = "table"  # or "view": a header line "-- Materialized: view"
 
     @property
     def relation(self) -> str:
@@ -58,7 +59,17 @@ def parsed_model(path: Path) -> Model:
     grain = next((h for h in header if h.lower().startswith("one row per")), None)
     if grain is None:
         raise ModelError(f"{path}: the header comment must state the grain ('-- One row per ...')")
-    description = " ".join(h for h in header if h != grain)
+    materialized = "table"
+    for line in header:
+        if line.lower().startswith("materialized:"):
+            materialized = (line.split(":", 1)[1].split() or [""])[0].lower()  # a note may follow
+            if materialized not in ("table", "view"):
+                raise ModelError(
+                    f"{path}: 'Materialized:' is 'table' or 'view', not {materialized!r}"
+                )
+    description = " ".join(
+        h for h in header if h != grain and not h.lower().startswith("materialized:")
+    )
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
@@ -69,7 +80,7 @@ def parsed_model(path: Path) -> Model:
         raise ModelError(
             f"{path}: references outside the known schemas: {', '.join(sorted(unknown_schemas))}"
         )
-    return Model(name, layer, path, sql, description, grain, refs)
+    return Model(name, layer, path, sql, description, grain, refs, materialized)
 
 
 def discovered_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -98,12 +109,21 @@ def ordered_models(models: dict[str, Model], layers: tuple[str, ...] = LAYERS) -
     return [models[r] for r in order if models[r].layer in layers]
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
-    """Materialise one model as a table, with its description and grain as the table comment; returns rows."""
+def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int | None:
+    """Materialise one model as a table (rows returned) or a view (None), its description and grain as the comment."""
     con.execute(f"create schema if not exists {model.layer}")
-    con.execute(f"create or replace table {model.relation} as\n{model.sql}")
+    existing = con.execute(
+        "select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+        [model.layer, model.name],
+    ).fetchall()
+    kind = model.materialized
+    if existing and existing[0][0] != ("VIEW" if kind == "view" else "BASE TABLE"):
+        con.execute(f"drop {'table' if kind == 'view' else 'view'} {model.relation}")
+    con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
     comment = f"{model.description} Grain: {model.grain}".strip()
-    con.execute(f"comment on table {model.relation} is {sql_string(comment)}")
+    con.execute(f"comment on {kind} {model.relation} is {sql_string(comment)}")
+    if kind == "view":
+        return None
     return scalar(con, f"select count(*) from {model.relation}")
 
 

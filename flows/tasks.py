@@ -111,15 +111,18 @@ def load_dataset(
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
-def build_models(db_path: Path, settings: Settings, layers: tuple[str, ...]) -> dict[str, int]:
-    """Materialise the SQL models of the given layers in dependency order; returns rows per model."""
+def build_models(
+    db_path: Path, settings: Settings, layers: tuple[str, ...]
+) -> dict[str, int | None]:
+    """Materialise the SQL models of the given layers in dependency order; returns rows per model (None: view)."""
     logger = get_run_logger()
     counts = {}
     with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
         warehouse.apply_run_config(con, settings)
         for model in models.ordered_models(models.discovered_models(), layers):
             counts[model.relation] = models.run_model(con, model)
-            logger.info("built %s (%s rows)", model.relation, counts[model.relation])
+            rows = counts[model.relation]
+            logger.info("built %s (%s)", model.relation, "view" if rows is None else f"{rows} rows")
     return counts
 
 

@@ -6,6 +6,7 @@
 -- SBS regime). Each estimate is flagged. `is_leaf`: no child code of this cell is in the data (leaves add
 -- up without double counting). Only the missing cells and their parents take part in the estimation.
 -- One row per region x NACE code x year x measure.
+-- Materialized: view (read once, by the next model: writing 9 million rows costs more than recomputing)
 -- `cells` is read four times: not materialized, each reader scans the columns it needs (materialising
 -- 9 million rows first cost more time and 1.3 GB).
 with cells as not materialized (

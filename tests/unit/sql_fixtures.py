@@ -24,6 +24,7 @@ def model_output(
         for name, frame in inputs.items():
             schema = name.split(".")[0]
             con.execute(f"create schema if not exists {schema}")
+            drop_view(con, name)
             con.register("fixture", frame)
             con.execute(f"create or replace table {name} as select * from fixture")
             con.unregister("fixture")
@@ -32,6 +33,17 @@ def model_output(
         return con.sql(f"select * from {relation}").pl()
     finally:
         con.close()
+
+
+def drop_view(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """Drop `relation` if it is a view (a model materialised as a view, replaced here by fixture rows)."""
+    schema, name = relation.split(".")
+    views = con.execute(
+        "select 1 from information_schema.tables where table_schema = ? and table_name = ? and table_type = 'VIEW'",
+        [schema, name],
+    ).fetchall()
+    if views:
+        con.execute(f"drop view {relation}")
 
 
 def connect(tmp_path: Path) -> duckdb.DuckDBPyConnection:
@@ -52,6 +64,7 @@ def chain_output(
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         for name, frame in inputs.items():
             con.execute(f"create schema if not exists {name.split('.')[0]}")
+            drop_view(con, name)
             con.register("fixture", frame)
             con.execute(f"create or replace table {name} as select * from fixture")
             con.unregister("fixture")

@@ -64,3 +64,27 @@ def test_wrong_prefix_is_refused(tmp_path):
     write_model(tmp_path, "marts", "cluster_table", "select 1")
     with pytest.raises(models.ModelError, match="fct_ or dim_"):
         models.discovered_models(tmp_path)
+
+
+def test_a_model_can_be_a_view_and_switch_between_view_and_table(tmp_path):
+    import duckdb
+
+    folder = tmp_path / "sql" / "intermediate"
+    folder.mkdir(parents=True)
+    path = folder / "int_numbers.sql"
+    path.write_text(
+        "-- Numbers.\n-- One row per number.\n-- Materialized: view (a note)\nselect 1 as n\n"
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    view = models.discovered_models(tmp_path / "sql")["intermediate.int_numbers"]
+    assert view.materialized == "view" and "Materialized" not in view.description
+    assert models.run_model(con, view) is None
+    kinds = "select table_type from information_schema.tables where table_name = 'int_numbers'"
+    assert con.execute(kinds).fetchall() == [("VIEW",)]
+    path.write_text("-- Numbers.\n-- One row per number.\nselect 1 as n union all select 2\n")
+    table = models.discovered_models(tmp_path / "sql")["intermediate.int_numbers"]
+    assert models.run_model(con, table) == 2
+    assert con.execute(kinds).fetchall() == [("BASE TABLE",)]
+    path.write_text("-- Numbers.\n-- One row per number.\n-- Materialized: ephemeral\nselect 1\n")
+    with pytest.raises(models.ModelError, match="'table' or 'view', not 'ephemeral'"):
+        models.discovered_models(tmp_path / "sql")
