@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     )
     eurostat: EurostatApi = EurostatApi()
     duckdb_memory_limit: str = Field(
-        "4GB", description="DuckDB memory limit; larger work spills to disk"
+        "2GB", description="DuckDB memory limit of each connection; larger work spills to disk"
     )
     cluster_mapping: Path = Field(
         Path("data/reference/nace_cluster_mapping.csv"),

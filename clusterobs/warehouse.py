@@ -75,7 +75,9 @@ META_DDL = [
 ]
 
 REFERENCE_TABLES = {
+    "nuts_2016": "nuts_2016.csv",
     "nuts_2021": "nuts_2021.csv",
+    "nuts_2024": "nuts_2024.csv",
     "nace_rev2": "nace_rev2.csv",
     "cluster_categories": "cluster_categories.csv",
     "ecosystem_indicators": "ecosystem_indicators.csv",

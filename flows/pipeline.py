@@ -110,6 +110,7 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
                 docs / "staging",
                 settings.validation_engine_rows,
                 settings.validation_engine_value_set,
+                settings.duckdb_memory_limit,
             )
         try:
             tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
@@ -124,6 +125,7 @@ def pipeline(settings: Settings | None = None) -> RunSummary:
                 docs / "marts",
                 settings.validation_engine_rows,
                 settings.validation_engine_value_set,
+                settings.duckdb_memory_limit,
             ).as_dict()
         summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
         tasks.finish_run(run.warehouse, run.run_id)

@@ -134,10 +134,11 @@ def validate(
     docs_dir: Path | None = None,
     engine_rows: int | None = 1_000_000,
     engine_value_set: int | None = 100,
+    memory_limit: str | None = None,
 ) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
-    with warehouse.connect(db_path, ddl=False) as con:
+    with warehouse.connect(db_path, memory_limit, ddl=False) as con:
         summary = validation.validate_stage(
             con,
             stage,

@@ -53,6 +53,80 @@ def nuts_2021(shared: Path) -> pl.DataFrame:
     )
 
 
+NUTS_COLUMNS = [
+    "nuts_code",
+    "nuts_version",
+    "nuts_level",
+    "country_code",
+    "parent_code",
+    "nuts_name",
+    "is_extra_regio",
+]
+
+
+def nuts_table(codes: pl.DataFrame, version: int) -> pl.DataFrame:
+    """(nuts_code, nuts_name, nuts_level) of the EU-27 in the project's NUTS layout."""
+    return (
+        codes.filter(pl.col("nuts_code").is_not_null() & pl.col("nuts_level").is_not_null())
+        .with_columns(
+            pl.col("nuts_code").str.slice(0, 2).alias("country_code"),
+            pl.when(pl.col("nuts_level") > 0)
+            .then(pl.col("nuts_code").str.slice(0, pl.col("nuts_code").str.len_chars() - 1))
+            .alias("parent_code"),
+            pl.col("nuts_code").str.ends_with("Z").alias("is_extra_regio"),
+            pl.lit(version, pl.Int16).alias("nuts_version"),
+        )
+        .filter(pl.col("country_code").is_in(EU27))
+        .unique("nuts_code", keep="first", maintain_order=True)
+        .select(NUTS_COLUMNS)
+        .sort("nuts_code")
+    )
+
+
+def nuts_2016(shared: Path) -> pl.DataFrame:
+    """NUTS 2016 codes of the EU-27, from the 2016 -> 2021 change table of the NUTS 2021 file.
+
+    Names are those in the change table's level columns (the 2016 name where the region changed, which
+    Eurostat marks in italics; a plain reading cannot tell italics apart, so a renamed region may carry
+    its 2021 name).
+    """
+    raw = pl.read_excel(
+        shared / "eurostat_NUTS2021.xlsx",
+        sheet_name="Changes detailed NUTS 2016-2021",
+        infer_schema_length=0,
+    )
+    names = [
+        c
+        for c in raw.columns
+        if c.startswith(("Country", "NUTS level 1", "NUTS level 2", "NUTS level 3"))
+    ]
+    names = [c for c in names if c != "Country order"]
+    return nuts_table(
+        raw.select(
+            pl.col("Code 2016").str.strip_chars().alias("nuts_code"),
+            pl.coalesce(names).str.strip_chars().alias("nuts_name"),
+            pl.col("NUTS level").cast(pl.Int8, strict=False).alias("nuts_level"),
+        ),
+        2016,
+    )
+
+
+def nuts_2024(shared: Path, countries: pl.DataFrame) -> pl.DataFrame:
+    """NUTS 2024 codes of the EU-27 (the 2024 list has no country rows: those come from `countries`)."""
+    raw = pl.read_excel(
+        shared / "eurostat_NUTS2021-NUTS2024.xlsx", sheet_name="NUTS2024", infer_schema_length=0
+    )
+    regions = raw.select(
+        pl.col("NUTS Code").str.strip_chars().alias("nuts_code"),
+        pl.col("NUTS label").str.strip_chars().alias("nuts_name"),
+        pl.col("NUTS level").cast(pl.Int8, strict=False).alias("nuts_level"),
+    )
+    level0 = countries.filter(pl.col("nuts_level") == 0).select(
+        "nuts_code", "nuts_name", "nuts_level"
+    )
+    return nuts_table(pl.concat([level0, regions]), 2024)
+
+
 def nace_rev2(shared: Path) -> pl.DataFrame:
     """NACE Rev.2 structure (section, division, group, class) with Eurostat-style codes and parents."""
     raw = pl.read_csv(shared / "nace_rev2_structure_isic4_jnsprnw.csv", infer_schema=False).rename(
@@ -80,11 +154,22 @@ def nace_rev2(shared: Path) -> pl.DataFrame:
             .then(pl.col("section"))
             .otherwise(pl.col("nace_code").str.slice(0, pl.col("nace_code").str.len_chars() - 1))
             .alias("parent_code"),
-            pl.col("Activity").str.strip_chars().alias("nace_label"),
+            pl.col("Activity").str.replace_all(r"\s+", " ").str.strip_chars().alias("nace_label"),
             pl.col("isic_rev4").str.strip_chars(),
         )
         .select("nace_code", "nace_level", "section", "parent_code", "nace_label", "isic_rev4")
     )
+
+
+def tables(shared: Path) -> dict[str, pl.DataFrame]:
+    """Every reference table this script writes, by file stem."""
+    nuts21 = nuts_2021(shared)
+    return {
+        "nuts_2016": nuts_2016(shared),
+        "nuts_2021": nuts21,
+        "nuts_2024": nuts_2024(shared, nuts21),
+        "nace_rev2": nace_rev2(shared),
+    }
 
 
 def main() -> None:
@@ -97,10 +182,7 @@ def main() -> None:
             f"{args.shared} not found: pass --shared with the folder of reference copies"
         )
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, frame in {
-        "nuts_2021": nuts_2021(args.shared),
-        "nace_rev2": nace_rev2(args.shared),
-    }.items():
+    for name, frame in tables(args.shared).items():
         frame.write_csv(args.out / f"{name}.csv")
         print(f"wrote {args.out / name}.csv ({frame.height} rows)")
 
