@@ -14,6 +14,7 @@ CELL_METRICS = (
     "local_units",
     "wages_meur",
     "avg_wage_eur",
+    "productivity_eur",
     "lq",
     "focus_share",
     "eu_category_share",

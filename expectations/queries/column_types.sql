@@ -10,7 +10,8 @@ with checked as (
                 'value', 'employment', 'local_units', 'wages_meur', 'avg_wage_eur', 'lq', 'focus_share',
                 'eu_category_share', 'employment_ths', 'score', 'employment_cagr', 'employment_start',
                 'employment_end', 'employment_change', 'region_total_employment', 'eu_category_employment',
-                'eu_total_employment', 'imputed_employment', 'imputed_employment_share'
+                'eu_total_employment', 'imputed_employment', 'imputed_employment_share', 'value_added_meur',
+                'productivity_eur'
             ) and data_type <> 'DOUBLE' then format('{}.{} is {}, expected DOUBLE', table_name, column_name, data_type)
             when column_name in ('year', 'window_start', 'window_end') and data_type <> 'SMALLINT'
                 then format('{}.{} is {}, expected SMALLINT', table_name, column_name, data_type)

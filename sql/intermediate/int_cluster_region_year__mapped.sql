@@ -45,6 +45,8 @@ final as (
         sum(allocated_value::decimal(38, 12)) filter (where measure = 'employment')::double as employment,
         sum(allocated_value::decimal(38, 12)) filter (where measure = 'local_units')::double as local_units,
         sum(allocated_value::decimal(38, 12)) filter (where measure = 'wages_meur')::double as wages_meur,
+        sum(allocated_value::decimal(38, 12)) filter (where measure = 'value_added_meur')::double
+            as value_added_meur,
         coalesce(
             sum(allocated_value::decimal(38, 12)) filter (where measure = 'employment' and is_imputed), 0
         )::double as imputed_employment,

@@ -1,6 +1,7 @@
 -- Cluster cells with the measures the stars are judged on: location quotient (denominator set by
 -- lq_denominator: total or traded employment), focus (share of the region's employment), share of
--- European category employment, average wage; the region's and Europe's totals alongside.
+-- European category employment, average wage, productivity (value added per person employed, where the
+-- extracts carry value added); the region's and Europe's totals alongside.
 -- One row per region x category x year.
 with cells as (
     select * from intermediate.int_cluster_region_year__mapped
@@ -54,6 +55,7 @@ final as (
         employment / nullif(region_total_employment, 0) as focus_share,
         employment / nullif(eu_category_employment, 0) as eu_category_share,
         1e6 * wages_meur / nullif(employment, 0) as avg_wage_eur,
+        1e6 * value_added_meur / nullif(employment, 0) as productivity_eur,
         imputed_employment / nullif(employment, 0) as imputed_employment_share,
     from with_reference
 )

@@ -54,6 +54,8 @@ final as (
         cells.local_units,
         cells.wages_meur,
         cells.avg_wage_eur,
+        cells.value_added_meur,
+        cells.productivity_eur,
         cells.region_total_employment,
         cells.region_traded_employment,
         cells.eu_category_employment,

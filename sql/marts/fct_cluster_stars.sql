@@ -17,9 +17,9 @@ cell_metrics as (
         category_code,
         year,
         coalesce(employment > 0, false) as in_population,
-        unnest(['employment', 'local_units', 'wages_meur', 'avg_wage_eur', 'lq', 'focus_share', 'eu_category_share'])
+        unnest(['employment', 'local_units', 'wages_meur', 'avg_wage_eur', 'productivity_eur', 'lq', 'focus_share', 'eu_category_share'])
             as metric,
-        unnest([employment, local_units, wages_meur, avg_wage_eur, lq, focus_share, eu_category_share])
+        unnest([employment, local_units, wages_meur, avg_wage_eur, productivity_eur, lq, focus_share, eu_category_share])
             as metric_value,
     from cells
 ),

@@ -16,6 +16,7 @@ renamed as (
             when 'V11210' then 'local_units'
             when 'V16110' then 'employment'
             when 'V13320' then 'wages_meur'
+            when 'V12150' then 'value_added_meur'  -- value added at factor cost, if a registry filter adds it
         end as measure,
         indic_sb::varchar as indicator_code,
         value,

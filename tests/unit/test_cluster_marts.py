@@ -24,6 +24,7 @@ CELLS = pl.DataFrame(
         "employment": [300.0, 100.0, 200.0, 900.0],
         "local_units": [30.0, 10.0, 20.0, 90.0],
         "wages_meur": [12.0, 3.0, 6.0, 27.0],
+        "value_added_meur": [None, 6.0, None, None],
         "imputed_employment": [0.0, 10.0, 0.0, 0.0],
         "n_missing_employment_cells": [0] * 4,
         "n_confidential_employment_cells": [0, 1, 0, 0],
@@ -88,6 +89,8 @@ def test_location_quotient_and_shares_match_hand_computation(tmp_path):
     assert rows["AT11", "T01"]["focus_share"] == pytest.approx(0.3)
     assert rows["AT12", "T02"]["eu_category_share"] == pytest.approx(0.9)
     assert rows["AT11", "T01"]["avg_wage_eur"] == pytest.approx(12e6 / 300)
+    assert rows["AT11", "T02"]["productivity_eur"] == pytest.approx(6e6 / 100)
+    assert rows["AT11", "T01"]["productivity_eur"] is None  # no value added in the extracts
 
 
 def test_classic_stars_on_hand_computed_thresholds(tmp_path):

@@ -36,6 +36,7 @@ def cells_frame(employment: dict[tuple[str, str], float], local_units: dict | No
             "employment": [employment[k] for k in keys],
             "local_units": [(local_units or {}).get(k, employment[k] / 10) for k in keys],
             "wages_meur": [employment[k] * 0.04 for k in keys],
+            "value_added_meur": [employment[k] * 0.07 for k in keys],
             "imputed_employment": [0.0] * len(keys),
             "n_missing_employment_cells": [0] * len(keys),
             "n_confidential_employment_cells": [0] * len(keys),
@@ -328,3 +329,40 @@ def test_clusters_matter_compares_star_cells_with_the_others(tmp_path):
     other_growth = (12.3 / 400) / (12.0 / 400) - 1  # 2.5 %
     assert y2020["wage_growth_other"] == pytest.approx(other_growth)
     assert y2020["wage_growth_difference_pp"] == pytest.approx(100 * (0.04 - other_growth))
+
+
+def test_shipped_eocic_profile_on_hand_computed_thresholds(tmp_path):
+    employment = {
+        (f"AT{11 + r}", c): float(100 * (r + 1) * (3 if c == "T01" else 1) + 7 * r * r)
+        for r in range(6)
+        for c in ("T01", "T02")
+    }
+    mapped, totals = cells_frame(employment)
+    # Different wages per job so that the productivity proxy (average wage) varies.
+    mapped = mapped.with_columns(
+        (
+            pl.col("employment")
+            * (0.03 + 0.002 * pl.col("region_code").str.slice(2).cast(pl.Int32) % 7 / 10)
+        ).alias("wages_meur")
+    )
+    growth = {f"AT{11 + r}": v for r, v in enumerate([1.0, 4.0, 2.0, 8.0, 3.0, 5.0])}
+    berd = {f"AT{11 + r}": v for r, v in enumerate([0.5, 0.1, 2.5, 1.5, 3.0, 0.2])}
+    regional = pl.concat(
+        [indicators(growth, "high_growth_enterprise_share"), indicators(berd, "berd_pc_gdp")]
+    )
+    out = run(tmp_path, mapped, totals, shipped_profiles(), "eocic", regional=regional)
+    rows = out.to_dicts()
+    for row in rows:
+        same = [r for r in rows if r["category_code"] == row["category_code"]]
+        size = row["employment"] >= np.quantile([r["employment"] for r in same], 0.8)
+        wage = row["avg_wage_eur"] >= np.quantile([r["avg_wage_eur"] for r in same], 0.8)
+        # Regional metrics: quantile over all cells of the year (two cells per region).
+        sme = growth[row["region_code"]] >= np.quantile(
+            [growth[r["region_code"]] for r in rows], 0.8
+        )
+        rd = berd[row["region_code"]] >= np.quantile([berd[r["region_code"]] for r in rows], 0.8)
+        stars = int(row["lq"] >= 1.5) + int(size) + int(wage) + int(sme) + int(rd)
+        assert row["star_count"] == stars, row["region_code"]
+        level = None if stars == 0 else "basic" if stars < 3 else "medium" if stars < 4 else "high"
+        assert row["performance_level"] == level
+    assert len({r["star_count"] for r in rows}) >= 3  # the example exercises several levels
