@@ -25,11 +25,13 @@ from transforms.cluster_mapping import (  # noqa: E402
     cluster_name_key,
     nace_cluster_mapping,
     naics_isic_links,
+    reviewed_assignments,
 )
 
 CLUSTER_FILE = "uscmp_naics_to_cluster_ACR1.xlsx"
 MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_cluster_mapping.csv"
 REPORT_MD = PROJECT_ROOT / "docs" / "cluster_mapping.md"
+OVERRIDES_CSV = PROJECT_ROOT / "data" / "reference" / "cluster_mapping_overrides.csv"
 EMERGING_CLASSES_CSV = PROJECT_ROOT / "data" / "reference" / "emerging_industries_classes.csv"
 EMERGING_MAPPING_CSV = PROJECT_ROOT / "data" / "reference" / "nace_emerging_mapping.csv"
 
@@ -115,7 +117,9 @@ def category_report(mapping: pl.DataFrame, nace: pl.DataFrame, categories: pl.Da
         "linked NAICS industries) or tied vote and need a hand check against their titles.",
         "",
         f"{classes.height} of {nace.filter(pl.col('nace_level') == 4).height} NACE classes are in a traded category; "
-        f"{classes.filter('needs_review').height} are marked for review.",
+        f"{classes.filter('needs_review').height} are marked for review; "
+        f"{classes.filter(pl.col('rationale').str.starts_with('hand review')).height} traded classes were decided "
+        "by hand review (data/reference/cluster_mapping_overrides.csv, which also sends some classes to local).",
         "",
     ]
     for category in categories.filter(pl.col("category_type") == "traded").iter_rows(named=True):
@@ -147,7 +151,9 @@ def derived(shared: Path) -> tuple[pl.DataFrame, str]:
     nace_classes = nace.filter(pl.col("nace_level") == 4).select(
         "nace_code", pl.col("isic_rev4").str.strip_chars("* ").str.zfill(4)
     )
-    mapping = nace_cluster_mapping(nace, class_assignments(nace_classes, links))
+    overrides = pl.read_csv(OVERRIDES_CSV, schema_overrides={"category_code": pl.String})
+    assignments = reviewed_assignments(class_assignments(nace_classes, links), overrides)
+    mapping = nace_cluster_mapping(nace, assignments)
     return mapping, category_report(mapping, nace, categories) + "\n"
 
 

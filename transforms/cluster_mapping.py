@@ -126,6 +126,44 @@ def class_assignments(nace_classes: pl.DataFrame, links: pl.DataFrame) -> pl.Dat
     )
 
 
+def reviewed_assignments(assignments: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
+    """`assignments` with hand-review decisions applied (nace_code, category_code or null for local, reason).
+
+    An overridden class is no longer flagged for review and has no link share; its rationale keeps the vote
+    it replaces.
+    """
+    unknown = set(overrides["nace_code"]) - set(assignments["nace_code"])
+    if unknown:
+        raise ValueError(f"overrides name codes that are not NACE classes: {sorted(unknown)}")
+    decided = overrides.select(
+        "nace_code",
+        pl.col("category_code").alias("override_code"),
+        pl.col("reason"),
+    )
+    return (
+        assignments.join(decided, on="nace_code", how="left")
+        .with_columns(
+            pl.when(pl.col("reason").is_not_null())
+            .then(pl.col("override_code"))
+            .otherwise(pl.col("category_code"))
+            .alias("category_code"),
+            pl.when(pl.col("reason").is_not_null())
+            .then(False)
+            .otherwise(pl.col("needs_review"))
+            .alias("needs_review"),
+            pl.when(pl.col("reason").is_not_null())
+            .then(pl.format("hand review: {} (vote: {})", "reason", "rationale"))
+            .otherwise(pl.col("rationale"))
+            .alias("rationale"),
+            pl.when(pl.col("reason").is_not_null())
+            .then(None)
+            .otherwise(pl.col("link_share"))
+            .alias("link_share"),
+        )
+        .drop("override_code", "reason")
+    )
+
+
 def nace_cluster_mapping(nace: pl.DataFrame, assignments: pl.DataFrame) -> pl.DataFrame:
     """The mapping table: each class with weight 1 to its category, coarser codes by class shares.
 

@@ -154,3 +154,22 @@ def test_emerging_mapping_is_current_and_overlaps_only_across_industries():
     assert weights["allocation_weight"].max() <= 1.0 + 1e-9
     overlapping = mapping.filter(pl.col("nace_level") == 4).group_by("nace_code").len()
     assert overlapping["len"].max() > 1  # e.g. J5821 is creative and digital
+
+
+def test_hand_review_overrides_replace_votes(assignments):
+    from transforms.cluster_mapping import reviewed_assignments
+
+    overrides = pl.DataFrame(
+        {"nace_code": ["C3030", "C1011"], "category_code": ["T04", None], "reason": ["r1", "r2"]},
+        schema_overrides={"category_code": pl.String},
+    )
+    reviewed = reviewed_assignments(assignments, overrides)
+    aircraft, meat = row(reviewed, "C3030"), row(reviewed, "C1011")
+    assert (aircraft["category_code"], aircraft["needs_review"]) == ("T04", False)
+    assert aircraft["rationale"].startswith("hand review: r1 (vote: 1 of 2")
+    assert (meat["category_code"], meat["link_share"]) == (None, None)
+    assert row(reviewed, "C2910") == row(assignments, "C2910")
+    with pytest.raises(ValueError, match="not NACE classes"):
+        reviewed_assignments(
+            assignments, overrides.with_columns(pl.lit("X9999").alias("nace_code"))
+        )
