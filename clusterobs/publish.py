@@ -7,18 +7,24 @@ Layout under the output folder:
     current -> runs/<run_id> the published run; swapped with one atomic rename
     clusterobs.duckdb -> current/clusterobs.duckdb
     parquet -> current/parquet
+    .run.lock, .run.json     held by the run that is writing (one writer at a time), and who that is
 
 A run that fails or is killed never touches `current`, so readers keep seeing the last good outputs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 WAREHOUSE_FILE = "clusterobs.duckdb"
 PARQUET_DIR = "parquet"
@@ -26,6 +32,52 @@ PARQUET_DIR = "parquet"
 
 class OutputLayoutError(RuntimeError):
     """The output folder holds something clusterobs did not create where it needs to publish."""
+
+
+class RunLockedError(RuntimeError):
+    """Another run is writing the same output folder."""
+
+
+LOCK_FILE = ".run.lock"
+HOLDER_FILE = ".run.json"
+
+
+@contextmanager
+def run_lock(output_dir: Path, timeout_seconds: float, command: str) -> Iterator[None]:
+    """Hold the output folder's writer lock for a run; raise RunLockedError if it stays taken.
+
+    An OS file lock (released by the kernel when a process dies, so a killed run never leaves it
+    stale); `timeout_seconds` 0 means fail at once. The holder's pid, command and start time are kept
+    beside it for the error message of whoever waits.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(output_dir / LOCK_FILE)
+    try:
+        lock.acquire(timeout=timeout_seconds)
+    except Timeout:
+        raise RunLockedError(
+            f"another clusterobs run is writing {output_dir} ({_holder(output_dir)}); wait for it to "
+            "finish, use another --output-dir, or set CLUSTEROBS_RUN_LOCK_TIMEOUT_SECONDS to wait"
+        ) from None
+    holder = output_dir / HOLDER_FILE
+    try:
+        holder.write_text(
+            json.dumps(
+                {"pid": os.getpid(), "command": command, "started": datetime.now(UTC).isoformat()}
+            )
+        )
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()
+
+
+def _holder(output_dir: Path) -> str:
+    try:
+        info = json.loads((output_dir / HOLDER_FILE).read_text())
+        return f"{info['command']}, pid {info['pid']}, started {info['started']}"
+    except (OSError, ValueError, KeyError):
+        return "holder unknown"
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description="NACE -> emerging industry mapping (codes may belong to several emerging industries)",
     )
     output_dir: Path = Field(Path("output"), description="where runs, the warehouse and Parquet go")
+    run_lock_timeout_seconds: float = Field(
+        0,
+        ge=0,
+        description="how long a run waits for another run writing the same output folder (0: fail at once)",
+    )
     keep_runs: int = Field(
         3, ge=1, description="published run folders kept under output/runs (older ones are pruned)"
     )

@@ -82,6 +82,13 @@ def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[Landed
 def pipeline(settings: Settings | None = None) -> RunSummary:
     """Load the extracts, validate them, build the marts, export Parquet and publish atomically."""
     settings = settings or Settings()
+    with publish.run_lock(
+        settings.output_path, settings.run_lock_timeout_seconds, "clusterobs run"
+    ):
+        return _pipeline(settings)
+
+
+def _pipeline(settings: Settings) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
@@ -146,9 +153,16 @@ def ingest(
     paths: list[Path], dataset: str | None = None, settings: Settings | None = None
 ) -> RunSummary:
     """Load extract files into the warehouse's raw layer and publish; the marts and Parquet are carried over."""
+    settings = settings or Settings()
+    with publish.run_lock(
+        settings.output_path, settings.run_lock_timeout_seconds, "clusterobs ingest"
+    ):
+        return _ingest(paths, dataset, settings)
+
+
+def _ingest(paths: list[Path], dataset: str | None, settings: Settings) -> RunSummary:
     from transforms.extracts import declared_dataset
 
-    settings = settings or Settings()
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
     summary = RunSummary(run_id=run.run_id)

@@ -308,3 +308,19 @@ def test_rerun_on_same_inputs_reuses_loads_and_gives_identical_marts(published):
     assert before.keys() == after.keys()
     for name, frame in before.items():
         assert frame.equals(after[name]), name
+
+
+def test_a_second_concurrent_run_is_refused_and_changes_nothing(published):
+    """While a run holds the output folder's lock, another fails at once with a clear message."""
+    from clusterobs import publish
+
+    out, _ = published
+    before = output_fingerprint(out)
+    runs_before = sorted(p.name for p in (out / "runs").iterdir())
+    with (
+        publish.run_lock(out, 0, "clusterobs run"),
+        pytest.raises(publish.RunLockedError, match="another clusterobs run is writing"),
+    ):
+        pipeline(settings=Settings(source="demo", output_dir=out))
+    assert output_fingerprint(out) == before
+    assert sorted(p.name for p in (out / "runs").iterdir()) == runs_before

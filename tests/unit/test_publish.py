@@ -61,3 +61,74 @@ def test_a_users_own_file_is_never_overwritten(tmp_path):
     with pytest.raises(publish.OutputLayoutError, match="not created by clusterobs"):
         publish.start_run(tmp_path)
     assert (tmp_path / "clusterobs.duckdb").read_text() == "user data"
+
+
+def test_one_writer_at_a_time_and_a_clear_message_for_the_second(tmp_path):
+    with publish.run_lock(tmp_path, 0, "clusterobs run"):
+        with (
+            pytest.raises(publish.RunLockedError) as caught,
+            publish.run_lock(tmp_path, 0, "clusterobs ingest"),
+        ):
+            pass
+        message = str(caught.value)
+        assert str(tmp_path) in message
+        assert f"clusterobs run, pid {os.getpid()}" in message
+        assert "CLUSTEROBS_RUN_LOCK_TIMEOUT_SECONDS" in message
+    assert not (tmp_path / publish.HOLDER_FILE).exists()
+    with publish.run_lock(tmp_path, 0, "clusterobs run"):  # free again
+        pass
+
+
+def test_a_waiting_run_gets_the_lock_when_the_first_finishes(tmp_path):
+    import threading
+    import time
+
+    released = threading.Event()
+
+    def first():
+        with publish.run_lock(tmp_path, 0, "clusterobs run"):
+            started.set()
+            time.sleep(0.5)
+        released.set()
+
+    started = threading.Event()
+    thread = threading.Thread(target=first)
+    thread.start()
+    started.wait(5)
+    with publish.run_lock(tmp_path, 10, "clusterobs run"):
+        assert released.is_set()
+    thread.join()
+
+
+def test_a_killed_run_does_not_leave_the_lock_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from clusterobs import publish\n"
+            "with publish.run_lock(Path(sys.argv[1]), 0, 'clusterobs run'):\n"
+            "    print('locked', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with (
+            pytest.raises(publish.RunLockedError, match=f"pid {holder.pid}"),
+            publish.run_lock(tmp_path, 0, "clusterobs run"),
+        ):
+            pass
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+        deadline = time.monotonic() + 5
+        with publish.run_lock(tmp_path, 5, "clusterobs run"):
+            assert time.monotonic() < deadline
+    finally:
+        holder.kill()
