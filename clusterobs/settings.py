@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +24,46 @@ class TrendWindow(BaseModel):
         if start is not None and end <= start:
             raise ValueError(f"trend window end ({end}) must be after its start ({start})")
         return end
+
+
+class Scoreboard(BaseModel):
+    """How the regional ecosystem scoreboard treats, normalises, combines and groups its indicators."""
+
+    outlier_sd: float = Field(
+        3.0,
+        gt=0,
+        description="values beyond mean +/- this many standard deviations are capped there",
+    )
+    max_carry_years: int = Field(
+        2, ge=0, description="a missing value takes the latest one at most this many years older"
+    )
+    dimension_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="weight of each dimension in the overall composite (missing: 1)",
+    )
+    leader_index: float = Field(125, description="overall index above which a region is a leader")
+    strong_index: float = Field(100, description="... strong (up to leader_index)")
+    moderate_index: float = Field(
+        70, description="... moderate (up to strong_index); below: emerging"
+    )
+    peer_count: int = Field(5, ge=1, description="peers listed per region")
+    peer_variables: list[str] = Field(
+        default_factory=lambda: [
+            "gdp_pps_per_head",
+            "knowledge_services_employment_share",
+            "star_cluster_employment_share",
+        ],
+        min_length=1,
+        description="indicators (standardised) on which peer regions are the nearest",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoreboard:
+        if not self.leader_index > self.strong_index > self.moderate_index:
+            raise ValueError("leader_index > strong_index > moderate_index is required")
+        if any(w < 0 for w in self.dimension_weights.values()):
+            raise ValueError("dimension weights cannot be negative")
+        return self
 
 
 class EurostatApi(BaseModel):
@@ -128,6 +168,7 @@ class Settings(BaseSettings):
         ge=0,
         description="relative change in a table's rows against the last published run that the drift check flags",
     )
+    scoreboard: Scoreboard = Scoreboard()
     trend_windows: list[TrendWindow] = Field(
         default_factory=lambda: [
             TrendWindow(start=2008, end=2020),

@@ -171,6 +171,12 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "max_row_count_drift": f"{settings.max_row_count_drift!r}::double",
         "lq_denominator": f"'{settings.lq_denominator}'",
         "star_profile": "'" + settings.star_profile.replace("'", "''") + "'",
+        "scoreboard_outlier_sd": f"{settings.scoreboard.outlier_sd!r}::double",
+        "scoreboard_max_carry_years": f"{settings.scoreboard.max_carry_years}",
+        "scoreboard_leader_index": f"{settings.scoreboard.leader_index!r}::double",
+        "scoreboard_strong_index": f"{settings.scoreboard.strong_index!r}::double",
+        "scoreboard_moderate_index": f"{settings.scoreboard.moderate_index!r}::double",
+        "scoreboard_peer_count": f"{settings.scoreboard.peer_count}",
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
@@ -207,9 +213,28 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
             f"star_profile {settings.star_profile!r} is not in {settings.star_profiles_path}: "
             f"choose one of {', '.join(profiles)}"
         )
+    dimensions = (
+        pl.read_csv(REFERENCE_DIR / "ecosystem_indicators.csv")["dimension"].unique().sort()
+    )
+    weights = pl.DataFrame(
+        {
+            "dimension": dimensions,
+            "weight": [settings.scoreboard.dimension_weights.get(d, 1.0) for d in dimensions],
+        },
+        schema={"dimension": pl.String, "weight": pl.Float64},
+    )
+    unknown = set(settings.scoreboard.dimension_weights) - set(dimensions)
+    if unknown:
+        raise ValueError(
+            f"scoreboard.dimension_weights: unknown dimension(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(dimensions)}"
+        )
+    peers = pl.DataFrame({"indicator_code": settings.scoreboard.peer_variables})
     for table, frame in {
         "star_rules": star_rules(profiles),
         "star_levels": performance_levels(profiles),
+        "scoreboard_weights": weights,
+        "peer_variables": peers,
     }.items():
         con.register("config_frame", frame)
         con.execute(f"create or replace table config.{table} as select * from config_frame")

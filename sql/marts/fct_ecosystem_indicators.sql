@@ -1,17 +1,24 @@
--- Regional ecosystem indicators: raw value and a min-max score in [0, 1] over the NUTS-2 regions of the same year
--- (direction applied, so 1 is always the most favourable).
+-- Regional ecosystem indicators, each step kept: the value (gaps filled by the documented rule, flagged),
+-- the value capped at mean +/- scoreboard_outlier_sd standard deviations of the year's regions, transformed
+-- as the catalogue says (sqrt or log for skewed indicators), a min-max score in [0, 1] over the NUTS-2
+-- regions of the year (direction applied: 1 is always the most favourable) and an index of the score
+-- against the regions' average (= 100; the extracts hold no EU aggregate).
 -- One row per region x indicator x year.
-with computed as (
-    select * from intermediate.int_ecosystem_indicators__computed
+with filled as (
+    select region_code, indicator_code, year, value, source_year, is_carried, is_from_parent,
+    from intermediate.int_ecosystem_indicators__filled
 ),
 
 star_jobs as (
     select
         region_code,
-        year,
         'star_cluster_employment_share' as indicator_code,
-        100 * coalesce(sum(employment::decimal(38, 6)) filter (where star_count > 0)::double, 0)
+        year,
+        100 * coalesce(sum(employment::decimal(38, 12)) filter (where star_count > 0)::double, 0)
             / nullif(max(region_total_employment), 0) as value,
+        year as source_year,
+        false as is_carried,
+        false as is_from_parent,
     from marts.fct_cluster_region_year
     where category_type = 'traded'
     group by region_code, year
@@ -22,23 +29,85 @@ catalogue as (
 ),
 
 values_ as (
-    select * from computed
+    select * from filled
     union all by name
     select * from star_jobs
 ),
 
-scaled as (
+-- Means and standard deviations as exact DECIMAL sums, so that two runs give identical results.
+means as (
     select
-        values_.region_code,
-        values_.year,
-        values_.indicator_code,
+        indicator_code,
+        year,
+        (sum(value::decimal(38, 12)) / nullif(count(value), 0))::double as mean_value,
+        count(value) as n_values,
+    from values_
+    group by indicator_code, year
+),
+
+moments as (
+    select
+        means.indicator_code,
+        means.year,
+        any_value(means.mean_value) as mean_value,
+        sqrt(
+            sum(((values_.value - means.mean_value) ^ 2)::decimal(38, 12))::double
+            / nullif(any_value(means.n_values), 0)
+        ) as sd_value,
+    from means
+    join values_ using (indicator_code, year)
+    group by means.indicator_code, means.year
+),
+
+treated as (
+    select
+        values_.*,
         catalogue.dimension,
         catalogue.direction,
-        values_.value,
-        min(values_.value) over (partition by values_.indicator_code, values_.year) as min_value,
-        max(values_.value) over (partition by values_.indicator_code, values_.year) as max_value,
+        catalogue.transformation,
+        case
+            when values_.value is null or coalesce(moments.sd_value, 0) = 0 then values_.value
+            else least(
+                greatest(
+                    values_.value,
+                    moments.mean_value - getvariable('scoreboard_outlier_sd') * moments.sd_value
+                ),
+                moments.mean_value + getvariable('scoreboard_outlier_sd') * moments.sd_value
+            )
+        end as capped_value,
     from values_
     join catalogue using (indicator_code)
+    left join moments using (indicator_code, year)
+),
+
+transformed as (
+    select
+        *,
+        case transformation
+            when 'sqrt' then sqrt(greatest(capped_value, 0))
+            when 'log' then ln(1 + greatest(capped_value, 0))
+            else capped_value
+        end as transformed_value,
+    from treated
+),
+
+scaled as (
+    select
+        *,
+        min(transformed_value) over (partition by indicator_code, year) as min_value,
+        max(transformed_value) over (partition by indicator_code, year) as max_value,
+    from transformed
+),
+
+scored as (
+    select
+        *,
+        case
+            when transformed_value is null or max_value = min_value then null
+            when direction >= 0 then (transformed_value - min_value) / (max_value - min_value)
+            else (max_value - transformed_value) / (max_value - min_value)
+        end as score,
+    from scaled
 ),
 
 final as (
@@ -48,12 +117,18 @@ final as (
         indicator_code,
         dimension,
         value,
-        case
-            when value is null or max_value = min_value then null
-            when direction >= 0 then (value - min_value) / (max_value - min_value)
-            else (max_value - value) / (max_value - min_value)
-        end as score,
-    from scaled
+        source_year,
+        is_carried,
+        is_from_parent,
+        capped_value,
+        capped_value is distinct from value as is_capped,
+        transformed_value,
+        score,
+        100 * score / nullif(
+            (sum(score::decimal(38, 12)) over by_year / count(score) over by_year)::double, 0
+        ) as score_index,
+    from scored
+    window by_year as (partition by indicator_code, year)
 )
 
 select * from final

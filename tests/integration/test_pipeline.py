@@ -187,6 +187,8 @@ def test_outputs_published_and_summarised(published):
             "fct_cluster_trends",
             "fct_clusters_matter",
             "fct_ecosystem_indicators",
+            "fct_ecosystem_scoreboard",
+            "fct_region_peers",
         ]
     )
     for table, rows in summary.marts.items():
