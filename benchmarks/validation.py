@@ -52,8 +52,12 @@ def main() -> None:
     parser.add_argument("--input", type=Path, default=HERE / "data" / "full-eu")
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    if not (args.input / "sbs_r_nuts06_r2.tsv.gz").exists():
-        sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))
+    from clusterobs.registry import load_registry
+    from clusterobs.settings import Settings
+
+    wanted = load_registry(Settings().registry_path)
+    if not all((args.input / f"{name}.tsv.gz").exists() for name in wanted):
         from clusterobs.demo import generate
 
         generate(args.input, scale="full-eu")

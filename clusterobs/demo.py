@@ -758,6 +758,77 @@ def business_demography_file(
     )
 
 
+def gfcf_file(gdp: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
+    """nama_10r_2gfcf: gross fixed capital formation (MIO_EUR, all activities), NUTS 0-2, 2008-2022."""
+    years = list(range(2008, 2023))
+    base = gdp.filter(pl.col("year").is_in(years))
+    geos = base["geo"].unique().sort()
+    share = pl.DataFrame({"geo": geos, "share": rng.uniform(0.14, 0.28, size=len(geos))})
+    frame = base.join(share, on="geo").select(
+        "geo", "year", (pl.col("MIO_EUR") * pl.col("share")).alias("gfcf")
+    )
+    long = with_nuts_parents(frame, ["year"], [pl.col("gfcf").sum()])
+    cells = long.select(
+        "geo",
+        "year",
+        pl.lit("A").alias("freq"),
+        pl.lit("MIO_EUR").alias("currency"),
+        pl.lit("TOTAL").alias("nace_r2"),
+        cell_text(
+            pl.col("gfcf").round(1).cast(pl.String),
+            pl.when(pl.col("year") == 2022).then(pl.lit("p")).otherwise(pl.lit("")),
+            pl.lit(False),
+            pl.lit(False),
+        ).alias("cell"),
+    )
+    return write_tsv(
+        cells,
+        ["freq", "currency", "nace_r2", "geo"],
+        out / "nama_10r_2gfcf.tsv.gz",
+        years,
+        trailing_space=False,
+    )
+
+
+def egov_file(gdp: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
+    """isoc_r_gov_i: individuals who used the internet to interact with public authorities, % of
+    individuals, NUTS 0-2, 2012-2023 (rising over time; some regions missing in some years)."""
+    years = list(range(2012, 2024))
+    geos = gdp["geo"].unique().sort()
+    level = pl.DataFrame({"geo": geos, "level": rng.uniform(25, 70, size=len(geos))})
+    frame = (
+        pl.DataFrame({"year": years})
+        .join(level, how="cross")
+        .select(
+            "geo",
+            "year",
+            (pl.col("level") + 1.8 * (pl.col("year") - 2012)).clip(0, 98).alias("pc"),
+        )
+    )
+    long = with_nuts_parents(frame, ["year"], [pl.col("pc").mean()])
+    missing = pl.Series(rng.random(long.height) < 0.06)
+    cells = long.select(
+        "geo",
+        "year",
+        pl.lit("A").alias("freq"),
+        pl.lit("I_IGOV12RT").alias("indic_is"),
+        pl.lit("PC_IND").alias("unit"),
+        cell_text(
+            pl.col("pc").round(0).cast(pl.Int64).cast(pl.String),
+            pl.lit(""),
+            missing & (pl.col("geo").str.len_chars() == 4),
+            pl.lit(False),
+        ).alias("cell"),
+    )
+    return write_tsv(
+        cells,
+        ["freq", "indic_is", "unit", "geo"],
+        out / "isoc_r_gov_i.tsv.gz",
+        years,
+        trailing_space=False,
+    )
+
+
 def generate(out: Path, scale: str = "demo", seed: int = 20240601) -> dict[str, int]:
     """Write the demo extracts into `out`; returns the number of series lines per dataset."""
     if scale not in SCALES:
@@ -773,4 +844,6 @@ def generate(out: Path, scale: str = "demo", seed: int = 20240601) -> dict[str, 
     written["nama_10r_2gdp"] = gdp_file(gdp, out)
     written["rd_e_gerdreg"] = rd_file(gdp, out, rng)
     written["bd_hgnace2_r3"] = business_demography_file(totals, spec.countries, out, rng)
+    written["nama_10r_2gfcf"] = gfcf_file(gdp, out, rng)
+    written["isoc_r_gov_i"] = egov_file(gdp, out, rng)
     return written

@@ -11,10 +11,15 @@ rd as (
     select
         geo_code as region_code,
         year,
-        case sector_of_performance when 'TOTAL' then 'gerd_pc_gdp' else 'berd_pc_gdp' end as indicator_code,
+        case sector_of_performance
+            when 'TOTAL' then 'gerd_pc_gdp'
+            when 'BES' then 'berd_pc_gdp'
+            when 'GOV' then 'govrd_pc_gdp'
+            when 'HES' then 'herd_pc_gdp'
+        end as indicator_code,
         value,
     from staging.stg_rd_e_gerdreg
-    where nuts_level in (1, 2) and unit = 'PC_GDP' and sector_of_performance in ('TOTAL', 'BES')
+    where nuts_level in (1, 2) and unit = 'PC_GDP' and sector_of_performance in ('TOTAL', 'BES', 'GOV', 'HES')
 ),
 
 demography as (
@@ -25,6 +30,8 @@ demography as (
             / nullif(max(value) filter (where indicator_code = 'V11910'), 0) as enterprise_birth_rate,
         100 * max(value) filter (where indicator_code = 'V97460')
             / nullif(max(value) filter (where indicator_code = 'V11910'), 0) as high_growth_enterprise_share,
+        100 * max(value) filter (where indicator_code = 'V11930')
+            / nullif(max(value) filter (where indicator_code = 'V11910'), 0) as enterprise_death_rate,
     from staging.stg_bd_hgnace2_r3
     where nuts_level in (1, 2) and nace_code = 'B-S_X_K642'
     group by geo_code, year
@@ -36,9 +43,60 @@ labour as (
         year,
         100 * sum(employment_ths::decimal(38, 6)) filter (where nace_code in ('J', 'K', 'M'))::double
             / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as knowledge_services_employment_share,
+        100 * max(employment_ths) filter (where nace_code = 'J')
+            / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as ict_employment_share,
     from staging.stg_lfst_r_lfe2en2
     where nuts_level in (1, 2)
     group by geo_code, year
+),
+
+gdp_levels as (
+    select
+        geo_code as region_code,
+        year,
+        max(value) filter (where unit = 'MIO_EUR') as gdp_meur,
+        1e6 * max(value) filter (where unit = 'MIO_EUR')
+            / nullif(max(value) filter (where unit = 'EUR_HAB'), 0) as population,
+    from staging.stg_nama_10r_2gdp
+    where nuts_level in (1, 2)
+    group by geo_code, year
+),
+
+gdp_growth as (
+    select
+        this_year.region_code,
+        this_year.year,
+        100 * (this_year.gdp_meur / nullif(last_year.gdp_meur, 0) - 1) as gdp_growth_pc,
+    from gdp_levels as this_year
+    join gdp_levels as last_year
+        on last_year.region_code = this_year.region_code and last_year.year = this_year.year - 1
+),
+
+-- Business-economy totals of the SBS (NUTS-2 only): average wage, and local units per 1,000 inhabitants.
+business as (
+    select
+        totals.region_code,
+        totals.year,
+        1e6 * totals.total_wages_meur / nullif(totals.total_employment, 0) as average_wage_eur,
+        1000 * totals.total_local_units / nullif(gdp_levels.population, 0) as local_unit_density,
+    from intermediate.int_region_year__totals as totals
+    left join gdp_levels using (region_code, year)
+),
+
+investment as (
+    select
+        gfcf.geo_code as region_code,
+        gfcf.year,
+        100 * gfcf.gfcf_meur / nullif(gdp_levels.gdp_meur, 0) as gfcf_pc_gdp,
+    from staging.stg_nama_10r_2gfcf as gfcf
+    join gdp_levels on gdp_levels.region_code = gfcf.geo_code and gdp_levels.year = gfcf.year
+    where gfcf.nuts_level in (1, 2)
+),
+
+governance as (
+    select geo_code as region_code, year, individuals_pc as egovernment_users_pc,
+    from staging.stg_isoc_r_gov_i
+    where nuts_level in (1, 2)
 ),
 
 final as (
@@ -51,6 +109,20 @@ final as (
     select region_code, year, 'high_growth_enterprise_share', high_growth_enterprise_share from demography
     union all
     select region_code, year, 'knowledge_services_employment_share', knowledge_services_employment_share from labour
+    union all
+    select region_code, year, 'enterprise_death_rate', enterprise_death_rate from demography
+    union all
+    select region_code, year, 'ict_employment_share', ict_employment_share from labour
+    union all
+    select region_code, year, 'gdp_growth_pc', gdp_growth_pc from gdp_growth
+    union all
+    select region_code, year, 'average_wage_eur', average_wage_eur from business
+    union all
+    select region_code, year, 'local_unit_density', local_unit_density from business
+    union all
+    select region_code, year, 'gfcf_pc_gdp', gfcf_pc_gdp from investment
+    union all
+    select region_code, year, 'egovernment_users_pc', egovernment_users_pc from governance
 )
 
 select *, (length(region_code) - 2)::tinyint as nuts_level, from final
