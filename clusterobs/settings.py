@@ -154,7 +154,7 @@ class Settings(BaseSettings):
         description="run the Great Expectations suites (turn off only to measure what validation costs)",
     )
     validation_engine_rows: int = Field(
-        1_000_000,
+        100_000,
         ge=0,
         description="tables with more rows have their row-level expectations measured in DuckDB for GX",
     )

@@ -167,7 +167,7 @@ def validate_stage(
     run_id: str,
     record_results: bool = True,
     docs_dir: Path | None = None,
-    engine_rows: int | None = 1_000_000,
+    engine_rows: int | None = 100_000,
     engine_value_set: int | None = 100,
 ) -> ValidationSummary:
     """Run every suite of the stage, record the results in meta.validation_results (unless told not to).

@@ -132,7 +132,7 @@ def validate(
     stage: str,
     run_id: str,
     docs_dir: Path | None = None,
-    engine_rows: int | None = 1_000_000,
+    engine_rows: int | None = 100_000,
     engine_value_set: int | None = 100,
     memory_limit: str | None = None,
 ) -> validation.ValidationSummary:
