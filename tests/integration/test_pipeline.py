@@ -184,6 +184,7 @@ def test_outputs_published_and_summarised(published):
             "dim_region",
             "fct_cluster_region_year",
             "fct_cluster_stars",
+            "fct_cluster_timeseries",
             "fct_cluster_trends",
             "fct_clusters_matter",
             "fct_ecosystem_indicators",
@@ -331,3 +332,20 @@ def test_a_second_concurrent_run_is_refused_and_changes_nothing(published):
         pipeline(settings=Settings(source="demo", output_dir=out))
     assert output_fingerprint(out) == before
     assert sorted(p.name for p in (out / "runs").iterdir()) == runs_before
+
+
+def test_timeseries_is_the_cluster_table_in_long_form(published):
+    out, _ = published
+    wide = pl.read_parquet(out / "parquet" / "fct_cluster_region_year.parquet")
+    long = pl.read_parquet(out / "parquet" / "fct_cluster_timeseries.parquet")
+    assert long.height == 8 * wide.height
+    keys = ["region_code", "category_code", "year"]
+    for measure in ("employment", "lq", "star_count"):
+        joined = wide.join(long.filter(pl.col("measure") == measure), on=keys)
+        assert joined.height == wide.height
+        same = (joined[measure].cast(pl.Float64) == joined["value"]) | (
+            joined[measure].is_null() & joined["value"].is_null()
+        )
+        assert same.all(), measure
+    flagged = long.join(wide.select(*keys, "has_break_flag"), on=keys)
+    assert (flagged["flags"].str.contains("b") == flagged["has_break_flag"]).all()
