@@ -2,6 +2,8 @@
 -- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (source cells that
 -- could not be estimated; estimated cells are used, see imputed_employment in the mart): such rows carry a
 -- break_reason instead.
+-- Alongside employment: CAGR and change of local units, wages and the average wage, LQ change, classic
+-- stars gained and lost, and entry into or exit from the US strong-cluster set (profile us-cmp-strong).
 -- One row per region x category x window.
 with cells as (
     select * from marts.fct_cluster_region_year
@@ -31,6 +33,13 @@ breaks as (
     group by all
 ),
 
+-- The US Cluster Mapping strong-cluster judgement, when star_profiles.toml has that profile.
+strong as (
+    select region_code, category_code, year, is_star,
+    from marts.fct_cluster_stars
+    where profile = 'us-cmp-strong' and star = 'strong'
+),
+
 endpoints as (
     select
         spine.region_code,
@@ -39,6 +48,22 @@ endpoints as (
         windows.window_end,
         first_year.employment as employment_start,
         last_year.employment as employment_end,
+        first_year.local_units as local_units_start,
+        last_year.local_units as local_units_end,
+        first_year.wages_meur as wages_meur_start,
+        last_year.wages_meur as wages_meur_end,
+        first_year.avg_wage_eur as avg_wage_eur_start,
+        last_year.avg_wage_eur as avg_wage_eur_end,
+        first_year.lq as lq_start,
+        last_year.lq as lq_end,
+        (coalesce(last_year.size_star, 0) > coalesce(first_year.size_star, 0))::int
+            + (coalesce(last_year.specialisation_star, 0) > coalesce(first_year.specialisation_star, 0))::int
+            + (coalesce(last_year.focus_star, 0) > coalesce(first_year.focus_star, 0))::int as stars_gained,
+        (coalesce(last_year.size_star, 0) < coalesce(first_year.size_star, 0))::int
+            + (coalesce(last_year.specialisation_star, 0) < coalesce(first_year.specialisation_star, 0))::int
+            + (coalesce(last_year.focus_star, 0) < coalesce(first_year.focus_star, 0))::int as stars_lost,
+        strong_start.is_star as is_strong_start,
+        strong_end.is_star as is_strong_end,
         start_year.indicator_scheme as scheme_start,
         end_year.indicator_scheme as scheme_end,
         first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
@@ -54,6 +79,14 @@ endpoints as (
         and last_year.year = windows.window_end
     left join years as start_year on start_year.year = windows.window_start
     left join years as end_year on end_year.year = windows.window_end
+    left join strong as strong_start
+        on strong_start.region_code = spine.region_code
+        and strong_start.category_code = spine.category_code
+        and strong_start.year = windows.window_start
+    left join strong as strong_end
+        on strong_end.region_code = spine.region_code
+        and strong_end.category_code = spine.category_code
+        and strong_end.year = windows.window_end
 ),
 
 reasoned as (
@@ -85,6 +118,39 @@ final as (
         case when break_reason is null or break_reason = 'non_positive_endpoint'
             then employment_end - employment_start
         end as employment_change,
+        local_units_start,
+        local_units_end,
+        case when break_reason is null and local_units_start > 0 and local_units_end > 0
+            then power(local_units_end / local_units_start, 1.0 / (window_end - window_start)) - 1
+        end as local_units_cagr,
+        case when break_reason is null or break_reason = 'non_positive_endpoint'
+            then local_units_end - local_units_start
+        end as local_units_change,
+        case when break_reason is null and wages_meur_start > 0 and wages_meur_end > 0
+            then power(wages_meur_end / wages_meur_start, 1.0 / (window_end - window_start)) - 1
+        end as wages_cagr,
+        avg_wage_eur_start,
+        avg_wage_eur_end,
+        case when break_reason is null and avg_wage_eur_start > 0 and avg_wage_eur_end > 0
+            then power(avg_wage_eur_end / avg_wage_eur_start, 1.0 / (window_end - window_start)) - 1
+        end as avg_wage_cagr,
+        lq_start,
+        lq_end,
+        case when break_reason is null or break_reason = 'non_positive_endpoint'
+            then lq_end - lq_start
+        end as lq_change,
+        case when break_reason is null or break_reason = 'non_positive_endpoint' then stars_gained end
+            as stars_gained,
+        case when break_reason is null or break_reason = 'non_positive_endpoint' then stars_lost end
+            as stars_lost,
+        case
+            when break_reason is not null and break_reason <> 'non_positive_endpoint' then null
+            when is_strong_start is null or is_strong_end is null then null
+            when is_strong_end and not is_strong_start then 'entered'
+            when is_strong_start and not is_strong_end then 'left'
+            when is_strong_start then 'stayed'
+            else 'never'
+        end as strong_cluster_transition,
         break_reason,
     from reasoned
 )

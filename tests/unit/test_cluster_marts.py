@@ -191,6 +191,32 @@ def trend_cells(
             "indicator_scheme": [values[y][1] for y in years],
             "has_break_flag": [values[y][2] for y in years],
             "n_missing_employment_cells": [(missing_cells or {}).get(y, 0) for y in years],
+            # Other measures follow employment: local units a tenth, wages 40 000 EUR a job, LQ 1 + e/1000.
+            "local_units": [None if values[y][0] is None else values[y][0] / 10 for y in years],
+            "wages_meur": [None if values[y][0] is None else values[y][0] * 0.04 for y in years],
+            "avg_wage_eur": [40_000.0] * len(years),
+            "lq": [None if values[y][0] is None else 1 + values[y][0] / 1000 for y in years],
+            "size_star": [int(y >= 2020) for y in years],
+            "specialisation_star": [int(y < 2016) for y in years],
+            "focus_star": [0] * len(years),
+        },
+        schema_overrides={
+            "size_star": pl.Int8,
+            "specialisation_star": pl.Int8,
+            "focus_star": pl.Int8,
+        },
+    )
+
+
+def strong_judgements(strong_years: set[int], years: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "region_code": ["AT11"] * len(years),
+            "category_code": ["T01"] * len(years),
+            "year": years,
+            "profile": ["us-cmp-strong"] * len(years),
+            "star": ["strong"] * len(years),
+            "is_star": [y in strong_years for y in years],
         }
     )
 
@@ -222,10 +248,24 @@ def test_cagr_and_break_reasons(tmp_path):
     out = model_output(
         tmp_path,
         "marts.fct_cluster_trends",
-        {"marts.fct_cluster_region_year": cells},
+        {
+            "marts.fct_cluster_region_year": cells,
+            "marts.fct_cluster_stars": strong_judgements({2020}, cells["year"].to_list()),
+        },
         Settings(trend_windows=windows),
     )
     rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
+    window = rows[2018, 2020]
+    assert window["local_units_cagr"] == pytest.approx(math.sqrt(16.1051 / 13) - 1)
+    assert window["local_units_change"] == pytest.approx(3.1051)
+    assert window["wages_cagr"] == pytest.approx(math.sqrt(161.051 / 130) - 1)
+    assert window["avg_wage_cagr"] == pytest.approx(0.0)
+    assert window["lq_change"] == pytest.approx(0.031051)
+    assert (window["stars_gained"], window["stars_lost"]) == (1, 0)  # size star won in 2020
+    assert window["strong_cluster_transition"] == "entered"
+    assert (rows[2015, 2016]["stars_gained"], rows[2015, 2016]["stars_lost"]) == (0, 1)
+    assert rows[2015, 2016]["strong_cluster_transition"] == "never"
+    assert rows[2020, 2021]["lq_change"] is None  # no change across the regime break
     assert rows[2018, 2020]["employment_cagr"] == pytest.approx(math.sqrt(161.051 / 130) - 1)
     assert rows[2018, 2020]["employment_change"] == pytest.approx(31.051)
     assert rows[2015, 2016]["employment_cagr"] == pytest.approx(0.10)
