@@ -178,6 +178,20 @@ class Settings(BaseSettings):
         ],
         description="windows for fct_cluster_trends; a window across the SBS 2020/2021 regime change gets a break reason, not a number",
     )
+    trend_last_years: list[int] = Field(
+        default_factory=lambda: [5, 10],
+        description="relative windows ending in the last year of the data: the last N years of each",
+    )
+    trend_full_span: bool = Field(
+        True, description="also the window from the first to the last year"
+    )
+    trend_year_on_year: bool = Field(True, description="also every window of one year")
+    trend_max_imputed_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="no growth from an endpoint whose employment is more than this share estimated (break reason imputed_endpoint)",
+    )
 
     @property
     def registry_path(self) -> Path:

@@ -171,6 +171,7 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "max_row_count_drift": f"{settings.max_row_count_drift!r}::double",
         "lq_denominator": f"'{settings.lq_denominator}'",
         "star_profile": "'" + settings.star_profile.replace("'", "''") + "'",
+        "trend_max_imputed_share": f"{settings.trend_max_imputed_share!r}::double",
         "scoreboard_outlier_sd": f"{settings.scoreboard.outlier_sd!r}::double",
         "scoreboard_max_carry_years": f"{settings.scoreboard.max_carry_years}",
         "scoreboard_leader_index": f"{settings.scoreboard.leader_index!r}::double",
@@ -207,6 +208,16 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     con.register("trend_windows_frame", windows)
     con.execute("create or replace table config.trend_windows as select * from trend_windows_frame")
     con.unregister("trend_windows_frame")
+    spans = pl.DataFrame(
+        [("last_years", n) for n in settings.trend_last_years]
+        + ([("full_span", None)] if settings.trend_full_span else [])
+        + ([("year_on_year", 1)] if settings.trend_year_on_year else []),
+        schema={"kind": pl.String, "years": pl.Int16},
+        orient="row",
+    )
+    con.register("trend_spans_frame", spans)
+    con.execute("create or replace table config.trend_spans as select * from trend_spans_frame")
+    con.unregister("trend_spans_frame")
     profiles = load_star_profiles(settings.star_profiles_path)
     if settings.star_profile not in profiles:
         raise StarProfileError(

@@ -1,7 +1,7 @@
 -- Employment growth of each region-category over the configured windows; no growth across a series break,
 -- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (source cells that
--- could not be estimated; estimated cells are used, see imputed_employment in the mart): such rows carry a
--- break_reason instead.
+-- could not be estimated) or mostly estimated (more than trend_max_imputed_share of its employment): such
+-- rows carry a break_reason instead.
 -- Alongside employment: CAGR and change of local units, wages and the average wage, LQ change, classic
 -- stars gained and lost, and entry into or exit from the US strong-cluster set (profile us-cmp-strong).
 -- One row per region x category x window.
@@ -10,7 +10,7 @@ with cells as (
 ),
 
 windows as (
-    select * from config.trend_windows
+    select * from intermediate.int_trend_windows__resolved
 ),
 
 spine as (
@@ -46,6 +46,7 @@ endpoints as (
         spine.category_code,
         windows.window_start,
         windows.window_end,
+        windows.window_kind,
         first_year.employment as employment_start,
         last_year.employment as employment_end,
         first_year.local_units as local_units_start,
@@ -67,6 +68,9 @@ endpoints as (
         start_year.indicator_scheme as scheme_start,
         end_year.indicator_scheme as scheme_end,
         first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
+        greatest(
+            coalesce(first_year.imputed_employment_share, 0), coalesce(last_year.imputed_employment_share, 0)
+        ) as max_imputed_share,
     from spine
     cross join windows
     left join cells as first_year
@@ -98,6 +102,7 @@ reasoned as (
             when coalesce(breaks.has_break_flag, false) then 'break_in_series'
             when employment_start is null or employment_end is null then 'missing_endpoint'
             when n_missing_cells > 0 then 'suppressed_cells_at_endpoint'
+            when max_imputed_share > getvariable('trend_max_imputed_share') then 'imputed_endpoint'
             when employment_start <= 0 or employment_end <= 0 then 'non_positive_endpoint'
         end as break_reason,
     from endpoints
@@ -110,6 +115,7 @@ final as (
         category_code,
         window_start,
         window_end,
+        window_kind,
         employment_start,
         employment_end,
         case when break_reason is null

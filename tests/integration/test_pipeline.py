@@ -239,8 +239,9 @@ def test_trends_parquet_matches_hand_computed_cagr(published):
     expected = (check["e1"] / check["e0"]) ** (1 / 5) - 1
     assert np.allclose(check["employment_cagr"], expected, rtol=1e-12)
     crossing = pl.read_parquet(out / "parquet" / "fct_cluster_trends.parquet").filter(
-        pl.col("window_start") == 2018
+        (pl.col("window_start") == 2018) & (pl.col("window_end") == 2023)
     )
+    assert set(crossing["window_kind"]) == {"explicit,last_5_years"}
     assert (crossing["break_reason"] == "sbs_regime_change_2020_2021").all()
 
 

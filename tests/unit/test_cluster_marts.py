@@ -179,7 +179,9 @@ def test_mapping_applies_allocation_weights_and_counts_missing_cells(tmp_path):
 
 
 def trend_cells(
-    values: dict[int, tuple[float | None, str, bool]], missing_cells: dict[int, int] | None = None
+    values: dict[int, tuple[float | None, str, bool]],
+    missing_cells: dict[int, int] | None = None,
+    imputed_shares: dict[int, float] | None = None,
 ) -> pl.DataFrame:
     years = sorted(values)
     return pl.DataFrame(
@@ -191,6 +193,7 @@ def trend_cells(
             "indicator_scheme": [values[y][1] for y in years],
             "has_break_flag": [values[y][2] for y in years],
             "n_missing_employment_cells": [(missing_cells or {}).get(y, 0) for y in years],
+            "imputed_employment_share": [(imputed_shares or {}).get(y, 0.0) for y in years],
             # Other measures follow employment: local units a tenth, wages 40 000 EUR a job, LQ 1 + e/1000.
             "local_units": [None if values[y][0] is None else values[y][0] / 10 for y in years],
             "wages_meur": [None if values[y][0] is None else values[y][0] * 0.04 for y in years],
@@ -229,12 +232,14 @@ def test_cagr_and_break_reasons(tmp_path):
             2016: (110.0, legacy, False),
             2017: (120.0, legacy, True),  # break flagged in 2017
             2018: (130.0, legacy, False),
+            2019: (150.0, legacy, False),
             2020: (161.051, legacy, False),
             2021: (170.0, ebs, False),
             2022: (175.0, ebs, False),
             2023: (None, ebs, False),
         },
         missing_cells={2022: 1},
+        imputed_shares={2019: 0.6, 2018: 0.1},
     )
     windows = [
         TrendWindow(start=2018, end=2020),
@@ -244,6 +249,7 @@ def test_cagr_and_break_reasons(tmp_path):
         TrendWindow(start=2021, end=2023),
         TrendWindow(start=2010, end=2015),
         TrendWindow(start=2021, end=2022),
+        TrendWindow(start=2019, end=2020),
     ]
     out = model_output(
         tmp_path,
@@ -251,8 +257,15 @@ def test_cagr_and_break_reasons(tmp_path):
         {
             "marts.fct_cluster_region_year": cells,
             "marts.fct_cluster_stars": strong_judgements({2020}, cells["year"].to_list()),
+            "intermediate.int_trend_windows__resolved": pl.DataFrame(
+                {
+                    "window_start": [w.start for w in windows],
+                    "window_end": [w.end for w in windows],
+                    "window_kind": ["explicit"] * len(windows),
+                },
+                schema_overrides={"window_start": pl.Int16, "window_end": pl.Int16},
+            ),
         },
-        Settings(trend_windows=windows),
     )
     rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
     window = rows[2018, 2020]
@@ -282,3 +295,33 @@ def test_cagr_and_break_reasons(tmp_path):
     assert rows[2010, 2015]["break_reason"] == "window_outside_data"
     assert rows[2021, 2022]["break_reason"] == "suppressed_cells_at_endpoint"
     assert rows[2021, 2022]["employment_cagr"] is None
+    # 60 % of 2019's employment was estimated (above trend_max_imputed_share, 25 %); 10 % in 2018 is fine
+    assert rows[2019, 2020]["break_reason"] == "imputed_endpoint"
+    assert rows[2019, 2020]["employment_cagr"] is None
+
+
+def test_relative_trend_windows_resolve_against_the_data_years(tmp_path):
+    mapped = pl.DataFrame({"year": [2015, 2016, 2018, 2019, 2020]}, schema={"year": pl.Int16})
+    settings = Settings(
+        trend_windows=[TrendWindow(start=2015, end=2020), TrendWindow(start=2016, end=2019)],
+        trend_last_years=[4, 10],
+        trend_full_span=True,
+        trend_year_on_year=True,
+    )
+    out = model_output(
+        tmp_path,
+        "intermediate.int_trend_windows__resolved",
+        {"intermediate.int_cluster_region_year__mapped": mapped},
+        settings,
+    )
+    windows = {
+        (r["window_start"], r["window_end"]): r["window_kind"] for r in out.iter_rows(named=True)
+    }
+    assert windows == {
+        (2015, 2020): "explicit,full_span",  # named twice, listed once
+        (2016, 2019): "explicit",
+        (2016, 2020): "last_4_years",
+        (2015, 2016): "year_on_year",
+        (2018, 2019): "year_on_year",  # 2016-2017 and 2017-2018: no data in 2017
+        (2019, 2020): "year_on_year",
+    }  # last 10 years reach before the data: left out
