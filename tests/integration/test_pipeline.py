@@ -182,6 +182,7 @@ def test_outputs_published_and_summarised(published):
         == [
             "dim_cluster_category",
             "dim_region",
+            "fct_category_trends",
             "fct_cluster_region_year",
             "fct_cluster_stars",
             "fct_cluster_timeseries",
@@ -190,6 +191,7 @@ def test_outputs_published_and_summarised(published):
             "fct_ecosystem_indicators",
             "fct_ecosystem_scoreboard",
             "fct_region_peers",
+            "fct_region_trends",
         ]
     )
     for table, rows in summary.marts.items():

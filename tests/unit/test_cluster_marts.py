@@ -325,3 +325,53 @@ def test_relative_trend_windows_resolve_against_the_data_years(tmp_path):
         (2018, 2019): "year_on_year",  # 2016-2017 and 2017-2018: no data in 2017
         (2019, 2020): "year_on_year",
     }  # last 10 years reach before the data: left out
+
+
+def test_region_trends_on_hand_computed_totals(tmp_path):
+    totals = pl.DataFrame(
+        {
+            "region_code": ["AT11"] * 4,
+            "year": [2015, 2020, 2021, 2023],
+            "indicator_scheme": ["sbs_legacy", "sbs_legacy", "sbs_ebs", "sbs_ebs"],
+            "total_employment": [1000.0, 1200.0, 1500.0, 1600.0],
+            "total_wages_meur": [30.0, 40.0, 50.0, 60.0],
+        },
+        schema_overrides={"year": pl.Int16},
+    )
+    scores = pl.DataFrame(
+        {
+            "region_code": ["AT11", "AT11"],
+            "year": [2015, 2021],
+            "dimension": ["overall", "overall"],
+            "composite_index": [90.0, 110.0],
+        },
+        schema_overrides={"year": pl.Int16},
+    )
+    windows = pl.DataFrame(
+        {
+            "window_start": [2015, 2021, 2015],
+            "window_end": [2020, 2023, 2021],
+            "window_kind": ["explicit"] * 3,
+        },
+        schema_overrides={"window_start": pl.Int16, "window_end": pl.Int16},
+    )
+    out = model_output(
+        tmp_path,
+        "marts.fct_region_trends",
+        {
+            "intermediate.int_region_year__totals": totals,
+            "marts.fct_ecosystem_scoreboard": scores,
+            "intermediate.int_trend_windows__resolved": windows,
+        },
+    )
+    rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
+    assert rows[2015, 2020]["employment_cagr"] == pytest.approx(1.2 ** (1 / 5) - 1)
+    assert rows[2015, 2020]["employment_change"] == 200
+    assert rows[2015, 2020]["wages_cagr"] == pytest.approx((40 / 30) ** (1 / 5) - 1)
+    assert rows[2021, 2023]["employment_cagr"] == pytest.approx((1600 / 1500) ** 0.5 - 1)
+    crossing = rows[2015, 2021]
+    assert crossing["break_reason"] == "sbs_regime_change_2020_2021"
+    assert crossing["employment_cagr"] is None and crossing["employment_change"] is None
+    assert (
+        crossing["scoreboard_index_change"] == 20
+    )  # the scoreboard does not depend on the SBS regime

@@ -1,0 +1,85 @@
+-- Region-level trends over the trend windows: business-economy employment (CAGR and change), wages (CAGR)
+-- and the overall ecosystem scoreboard index (change). No SBS growth across the 2020/2021 regime change
+-- (the scopes differ) or from a missing endpoint: break_reason says which; the scoreboard change does not
+-- depend on the SBS regime.
+-- One row per region x window.
+with totals as (
+    select * from intermediate.int_region_year__totals
+),
+
+scores as (
+    select region_code, year, composite_index from marts.fct_ecosystem_scoreboard
+    where dimension = 'overall'
+),
+
+windows as (
+    select * from intermediate.int_trend_windows__resolved
+),
+
+regions as (
+    select distinct region_code from totals
+),
+
+endpoints as (
+    select
+        regions.region_code,
+        windows.window_start,
+        windows.window_end,
+        windows.window_kind,
+        first_year.total_employment as employment_start,
+        last_year.total_employment as employment_end,
+        first_year.total_wages_meur as wages_meur_start,
+        last_year.total_wages_meur as wages_meur_end,
+        first_year.indicator_scheme as scheme_start,
+        last_year.indicator_scheme as scheme_end,
+        first_score.composite_index as scoreboard_index_start,
+        last_score.composite_index as scoreboard_index_end,
+    from regions
+    cross join windows
+    left join totals as first_year
+        on first_year.region_code = regions.region_code and first_year.year = windows.window_start
+    left join totals as last_year
+        on last_year.region_code = regions.region_code and last_year.year = windows.window_end
+    left join scores as first_score
+        on first_score.region_code = regions.region_code and first_score.year = windows.window_start
+    left join scores as last_score
+        on last_score.region_code = regions.region_code and last_score.year = windows.window_end
+),
+
+reasoned as (
+    select
+        *,
+        case
+            when scheme_start is null or scheme_end is null then 'missing_endpoint'
+            when scheme_start <> scheme_end then 'sbs_regime_change_2020_2021'
+            when employment_start is null or employment_end is null then 'missing_endpoint'
+            when employment_start <= 0 or employment_end <= 0 then 'non_positive_endpoint'
+        end as break_reason,
+    from endpoints
+),
+
+final as (
+    select
+        region_code,
+        window_start,
+        window_end,
+        window_kind,
+        employment_start,
+        employment_end,
+        case when break_reason is null
+            then power(employment_end / employment_start, 1.0 / (window_end - window_start)) - 1
+        end as employment_cagr,
+        case when break_reason is null or break_reason = 'non_positive_endpoint'
+            then employment_end - employment_start
+        end as employment_change,
+        case when break_reason is null and wages_meur_start > 0 and wages_meur_end > 0
+            then power(wages_meur_end / wages_meur_start, 1.0 / (window_end - window_start)) - 1
+        end as wages_cagr,
+        scoreboard_index_start,
+        scoreboard_index_end,
+        scoreboard_index_end - scoreboard_index_start as scoreboard_index_change,
+        break_reason,
+    from reasoned
+)
+
+select * from final
