@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from clusterobs.toml_tables import load_named_tables
 
 
 class RegistryError(ValueError):
@@ -45,21 +46,6 @@ class DatasetSpec(BaseModel, extra="forbid"):
 
 def load_registry(path: Path) -> dict[str, DatasetSpec]:
     """Datasets keyed by code, in file order."""
-    if not path.is_file():
-        raise RegistryError(f"dataset registry {path} not found")
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
-    tables = document.get("datasets")
-    if not isinstance(tables, dict) or not tables:
-        raise RegistryError(f"{path}: no [datasets.<code>] tables")
-    specs = {}
-    for name, table in tables.items():
-        try:
-            specs[name] = DatasetSpec(name=name, **table)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "table"
-            raise RegistryError(f"{path}: [datasets.{name}] {where}: {first['msg']}") from None
-    return specs
+    return load_named_tables(
+        path, "datasets", DatasetSpec, RegistryError, "dataset registry", "code"
+    )

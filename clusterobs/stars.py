@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from clusterobs.toml_tables import load_named_tables
 
 CELL_METRICS = (
     "employment",
@@ -74,24 +75,9 @@ class StarProfile(BaseModel, extra="forbid"):
 
 def load_star_profiles(path: Path) -> dict[str, StarProfile]:
     """Profiles keyed by name, in file order."""
-    if not path.is_file():
-        raise StarProfileError(f"star profiles file {path} not found")
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise StarProfileError(f"{path}: not valid TOML ({exc})") from exc
-    tables = document.get("profiles")
-    if not isinstance(tables, dict) or not tables:
-        raise StarProfileError(f"{path}: no [profiles.<name>] tables")
-    profiles = {}
-    for name, table in tables.items():
-        try:
-            profiles[name] = StarProfile(name=name, **table)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "table"
-            raise StarProfileError(f"{path}: [profiles.{name}] {where}: {first['msg']}") from None
-    return profiles
+    return load_named_tables(
+        path, "profiles", StarProfile, StarProfileError, "star profiles file", "name"
+    )
 
 
 def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
