@@ -271,7 +271,7 @@ def generate_demo(
     scale: Annotated[
         str,
         typer.Option(
-            help="'demo' (9 countries, divisions + some groups) or 'full-eu' (EU-27, all NACE classes)"
+            help="'demo' (10 countries, divisions + some groups) or 'full-eu' (EU-27, all NACE classes)"
         ),
     ] = "demo",
     seed: Annotated[

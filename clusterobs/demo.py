@@ -17,7 +17,9 @@ import polars as pl
 
 from clusterobs.settings import REFERENCE_DIR
 
-DEMO_COUNTRIES = ["AT", "BE", "CZ", "DK", "ES", "FI", "NL", "PT", "SE"]
+# HR: its NUTS-2 regions changed in NUTS 2021, so the legacy SBS extract (NUTS 2016) reports HR04 where
+# the EBS extract reports HR02, HR05 and HR06 (exercises NUTS harmonisation).
+DEMO_COUNTRIES = ["AT", "BE", "CZ", "DK", "ES", "FI", "HR", "NL", "PT", "SE"]
 EU27 = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
@@ -80,6 +82,18 @@ def nuts_regions(countries: list[str]) -> pl.DataFrame:
     """NUTS 2021 codes (levels 0-3, extra-regio included) of the given countries."""
     nuts = pl.read_csv(REFERENCE_DIR / "nuts_2021.csv", schema_overrides={"nuts_level": pl.Int8})
     return nuts.filter(pl.col("country_code").is_in(countries)).sort("nuts_code")
+
+
+def legacy_nuts_recodes() -> dict[str, str]:
+    """NUTS 2021 NUTS-2 codes that the legacy SBS dataset (NUTS 2016) reports under another code."""
+    links = pl.read_csv(REFERENCE_DIR / "nuts_correspondence.csv")
+    recoded = links.filter(
+        (pl.col("from_version") == 2021)
+        & (pl.col("to_version") == 2016)
+        & (pl.col("from_code") != pl.col("to_code"))
+        & pl.col("change").is_in(["recoded", "merge"])
+    )
+    return dict(zip(recoded["from_code"], recoded["to_code"], strict=True))
 
 
 def nace_leaves(detail: str) -> pl.DataFrame:
@@ -223,8 +237,15 @@ def sbs_published(scale: DemoScale, rng: np.random.Generator) -> pl.DataFrame:
         .group_by("geo", "published_code", "year")
         .agg(pl.col(measures).sum())
     )
+    # The legacy regime publishes NUTS 2016 codes: regions recoded or merged since are summed under them.
+    in_published_version = (
+        pl.when(pl.col("year").is_in(LEGACY_YEARS))
+        .then(pl.col("published_geo").replace(legacy_nuts_recodes()))
+        .otherwise("published_geo")
+    )
     published = (
         by_nace.join(geo_pairs, on="geo")
+        .with_columns(in_published_version.alias("published_geo"))
         .group_by("published_geo", "published_code", "year")
         .agg(pl.col(measures).sum())
         .rename({"published_geo": "geo", "published_code": "nace_code"})

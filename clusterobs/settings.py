@@ -193,6 +193,15 @@ class Settings(BaseSettings):
         description="no growth from an endpoint whose employment is more than this share estimated (break reason imputed_endpoint)",
     )
 
+    nuts_target_version: Literal[2016, 2021, 2024] = Field(
+        2021,
+        description="NUTS version the cluster tables and trends are expressed in (regions of other versions are converted through ref.nuts_correspondence)",
+    )
+    nuts_split_rule: Literal["first_year_shares", "none"] = Field(
+        "first_year_shares",
+        description="how a region split between NUTS versions is bridged: by its successors' shares in their first reported year, or not at all (kept under its old code, trends get break reason nuts_recode)",
+    )
+
     @property
     def registry_path(self) -> Path:
         return self._project_file(self.registry)

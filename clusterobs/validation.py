@@ -109,7 +109,7 @@ def suite_files(stage: str, expectations_dir: Path = EXPECTATIONS_DIR) -> list[t
 
 # Value sets an expectation may name as "$ref:<name>" instead of listing them.
 REFERENCE_SETS = {
-    "nuts_2021_codes": "select nuts_code from ref.nuts_2021",
+    "nuts_codes": "select distinct nuts_code from ref.nuts_regions",
     "nace_codes": "select nace_code from ref.nace_rev2 union all select nace_code from ref.nace_aggregates",
     "cluster_categories": "select category_code from ref.cluster_categories",
 }

@@ -78,6 +78,7 @@ REFERENCE_TABLES = {
     "nuts_2016": "nuts_2016.csv",
     "nuts_2021": "nuts_2021.csv",
     "nuts_2024": "nuts_2024.csv",
+    "nuts_correspondence": "nuts_correspondence.csv",
     "nace_rev2": "nace_rev2.csv",
     "cluster_categories": "cluster_categories.csv",
     "ecosystem_indicators": "ecosystem_indicators.csv",
@@ -116,6 +117,12 @@ def load_reference(
             [str(path)],
         )
         counts[name] = scalar(con, f"select count(*) from ref.{name}")
+    con.execute(
+        """create or replace table ref.nuts_regions as
+           select * from ref.nuts_2016 union all by name
+           select * from ref.nuts_2021 union all by name
+           select * from ref.nuts_2024"""
+    )
     check_mapping(con, cluster_mapping)
     check_emerging_mapping(con, tables["nace_emerging_mapping"])
     return counts
@@ -178,6 +185,8 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "scoreboard_strong_index": f"{settings.scoreboard.strong_index!r}::double",
         "scoreboard_moderate_index": f"{settings.scoreboard.moderate_index!r}::double",
         "scoreboard_peer_count": f"{settings.scoreboard.peer_count}",
+        "nuts_target_version": f"{settings.nuts_target_version}::smallint",
+        "nuts_split_rule": f"'{settings.nuts_split_rule}'",
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
@@ -199,8 +208,14 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
             "dataset": list(registry),
             "start_year": [spec.start for spec in registry.values()],
             "end_year": [spec.end for spec in registry.values()],
+            "nuts_version": [spec.nuts_version for spec in registry.values()],
         },
-        schema={"dataset": pl.String, "start_year": pl.Int16, "end_year": pl.Int16},
+        schema={
+            "dataset": pl.String,
+            "start_year": pl.Int16,
+            "end_year": pl.Int16,
+            "nuts_version": pl.Int16,
+        },
     )
     con.register("registry_frame", years)
     con.execute("create or replace table config.registry as select * from registry_frame")
@@ -378,15 +393,20 @@ def loaded_files(con: duckdb.DuckDBPyConnection, dataset: str) -> list[LandedFil
 
 
 def nuts_codes(
-    con: duckdb.DuckDBPyConnection, levels: list[int], countries: list[str] | None
+    con: duckdb.DuckDBPyConnection,
+    levels: list[int],
+    countries: list[str] | None,
+    version: int = 2021,
 ) -> list[str]:
-    """NUTS 2021 codes (extra-regio included, so a split request loses nothing) at the given levels."""
+    """NUTS codes of `version` (extra-regio included, so a split request loses nothing) at the given
+    levels, plus the codes of newer versions (Eurostat mixes versions in one dataset)."""
     rows = con.execute(
-        """select nuts_code from ref.nuts_2021
-           where list_contains(?, nuts_level)
+        """select distinct nuts_code from ref.nuts_regions
+           where nuts_version >= ?
+             and list_contains(?, nuts_level)
              and (? is null or list_contains(?, country_code))
            order by nuts_code""",
-        [levels, countries, countries],
+        [version, levels, countries, countries],
     ).fetchall()
     return [r[0] for r in rows]
 

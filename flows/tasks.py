@@ -77,7 +77,9 @@ def download_dataset(spec: DatasetSpec, settings: Settings, db_path: Path) -> li
         with warehouse.connect(db_path) as con:
             loaded_stamp = warehouse.loaded_updated_stamp(con, spec.name)
             previous = warehouse.loaded_files(con, spec.name)
-            geo_codes = warehouse.nuts_codes(con, spec.nuts_levels, settings.countries)
+            geo_codes = warehouse.nuts_codes(
+                con, spec.nuts_levels, settings.countries, spec.nuts_version
+            )
         stamp = client.updated_stamp(spec.name)
         if stamp and stamp == loaded_stamp and previous:
             logger.info("%s: unchanged since %s, not downloaded", spec.name, stamp)

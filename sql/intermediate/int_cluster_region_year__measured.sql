@@ -4,7 +4,7 @@
 -- extracts carry value added); the region's and Europe's totals alongside.
 -- One row per region x category x year.
 with cells as (
-    select * from intermediate.int_cluster_region_year__mapped
+    select * from intermediate.int_cluster_region_year__harmonised
 ),
 
 region_totals as (

@@ -1,8 +1,60 @@
--- Business-economy totals per NUTS-2 region and year (scope follows the SBS regime of the year).
--- One row per region x year.
-with totals as (
-    select * from intermediate.int_sbs__unioned
-    where is_business_economy_total
+-- Business-economy totals per NUTS-2 region and year in the target NUTS version (converted like
+-- int_cluster_region_year__harmonised, with the business-economy total's split weights), and the
+-- region's traded-cluster employment (scope follows the SBS regime of the year).
+-- One row per region (target NUTS version) x year.
+with reported as (
+    select * from intermediate.int_region_year__reported
+),
+
+routes as (
+    select * from intermediate.int_nuts_links__routed
+),
+
+weights as (
+    select
+        from_code,
+        to_code,
+        max(weight) filter (where measure = 'employment') as employment,
+        max(weight) filter (where measure = 'local_units') as local_units,
+        max(weight) filter (where measure = 'wages_meur') as wages_meur,
+    from intermediate.int_nuts_splits__weighted
+    where scope = '_total'
+    group by all
+),
+
+routed as (
+    select
+        reported.*,
+        routes.output_code,
+        routes.conversion,
+        routes.n_sources,
+        case when routes.conversion = 'split' then weights.employment else 1 end as w_employment,
+        case when routes.conversion = 'split'
+            then coalesce(weights.local_units, weights.employment) else 1 end as w_local_units,
+        case when routes.conversion = 'split'
+            then coalesce(weights.wages_meur, weights.employment) else 1 end as w_wages_meur,
+    from reported
+    join routes using (dataset, region_code)
+    left join weights on weights.from_code = reported.region_code and weights.to_code = routes.output_code
+),
+
+harmonised as (
+    select
+        output_code as region_code,
+        left(output_code, 2) as country_code,
+        year,
+        any_value(dataset) as dataset,
+        any_value(indicator_scheme) as indicator_scheme,
+        count(distinct region_code) < max(n_sources) as is_incomplete_merge,
+        sum((total_employment * w_employment)::decimal(38, 12))::double as total_employment,
+        sum((total_local_units * w_local_units)::decimal(38, 12))::double as total_local_units,
+        sum((total_wages_meur * w_wages_meur)::decimal(38, 12))::double as total_wages_meur,
+        arg_max(
+            conversion,
+            list_position(['unchanged', 'recoded', 'boundary_shift', 'merge', 'split', 'unbridged'], conversion)
+        ) as nuts_conversion,
+    from routed
+    group by output_code, year
 ),
 
 traded as (
@@ -10,30 +62,25 @@ traded as (
         region_code,
         year,
         sum(employment::decimal(38, 12))::double as traded_employment,
-    from intermediate.int_cluster_region_year__mapped
+    from intermediate.int_cluster_region_year__harmonised
     where category_code in (select category_code from ref.cluster_categories where category_type = 'traded')
-    group by region_code, year
-),
-
-pivoted as (
-    select
-        region_code,
-        any_value(country_code) as country_code,
-        year,
-        any_value(dataset) as dataset,
-        any_value(indicator_scheme) as indicator_scheme,
-        max(value) filter (where measure = 'employment') as total_employment,
-        max(value) filter (where measure = 'local_units') as total_local_units,
-        max(value) filter (where measure = 'wages_meur') as total_wages_meur,
-    from totals
     group by region_code, year
 ),
 
 final as (
     select
-        pivoted.*,
+        harmonised.region_code,
+        harmonised.country_code,
+        harmonised.year,
+        harmonised.dataset,
+        harmonised.indicator_scheme,
+        case when not harmonised.is_incomplete_merge then harmonised.total_employment end as total_employment,
+        case when not harmonised.is_incomplete_merge then harmonised.total_local_units end as total_local_units,
+        case when not harmonised.is_incomplete_merge then harmonised.total_wages_meur end as total_wages_meur,
         traded.traded_employment,
-    from pivoted
+        case when harmonised.is_incomplete_merge then 'incomplete_merge'
+            else harmonised.nuts_conversion end as nuts_conversion,
+    from harmonised
     left join traded using (region_code, year)
 )
 

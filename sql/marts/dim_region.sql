@@ -1,7 +1,20 @@
--- NUTS 2021 regions of the EU-27 with names, level, parent and country.
+-- NUTS regions of the EU-27 with names, level, parent and country: every code of the target NUTS version
+-- (setting nuts_target_version), plus codes of the other shipped versions (2016, 2021, 2024) that it does
+-- not have (a region left unbridged keeps such a code), each with its newest version.
 -- One row per NUTS code.
 with source as (
-    select * from ref.nuts_2021
+    select * from ref.nuts_regions
+),
+
+ranked as (
+    select
+        *,
+        nuts_version = getvariable('nuts_target_version') as is_in_target_version,
+    from source
+    qualify row_number() over (
+        partition by nuts_code
+        order by nuts_version = getvariable('nuts_target_version') desc, nuts_version desc
+    ) = 1
 ),
 
 final as (
@@ -13,7 +26,8 @@ final as (
         parent_code,
         is_extra_regio,
         nuts_version,
-    from source
+        is_in_target_version,
+    from ranked
 )
 
 select * from final

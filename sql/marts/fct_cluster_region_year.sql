@@ -3,6 +3,8 @@
 -- with location quotient, focus, European shares, the estimated (imputed) part of employment, the classic
 -- European Cluster Observatory stars (profile eco-classic) and the star count and performance level of
 -- the run's star profile (setting star_profile; every profile is in fct_cluster_stars).
+-- Regions are in the NUTS version nuts_version (setting nuts_target_version); nuts_conversion says how a
+-- row was converted from the extracts' codes (int_cluster_region_year__harmonised).
 -- One row per region x category x year.
 with cells as (
     select * from intermediate.int_cluster_region_year__measured
@@ -77,6 +79,9 @@ final as (
         cells.has_break_flag,
         cells.has_estimated_flag,
         cells.has_provisional_flag,
+        getvariable('nuts_target_version') as nuts_version,
+        cells.nuts_conversion,
+        cells.nuts_source_codes,
     from cells
     join ref.cluster_categories as categories using (category_code)
     left join classic using (region_code, category_code, year)

@@ -1,6 +1,7 @@
 -- The cluster mapping as a long, tidy time series that reports can plot directly: one measure per row,
 -- with the flags that qualify it (a Eurostat break, estimated or provisional source cells, the share of
--- the value estimated from suppressed cells) and the SBS regime, so a chart can mark the 2020/2021 break.
+-- the value estimated from suppressed cells), the SBS regime, so a chart can mark the 2020/2021 break, and
+-- the NUTS conversion of the row (is_nuts_converted: not as the extract reported that region).
 -- One row per region x category x year x measure.
 with cells as (
     select * from marts.fct_cluster_region_year
@@ -21,6 +22,7 @@ long as (
         has_estimated_flag,
         has_provisional_flag,
         imputed_employment_share,
+        nuts_conversion,
     from cells
 ),
 
@@ -40,6 +42,8 @@ final as (
             case when has_provisional_flag then 'p' end
         ) as flags,
         imputed_employment_share,
+        nuts_conversion,
+        nuts_conversion <> 'unchanged' as is_nuts_converted,
     from long
 )
 

@@ -1,7 +1,9 @@
 -- Employment growth of each region-category over the configured windows; no growth across a series break,
 -- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (source cells that
 -- could not be estimated) or mostly estimated (more than trend_max_imputed_share of its employment): such
--- rows carry a break_reason instead.
+-- rows carry a break_reason instead. Across a NUTS revision, growth is computed only where the region is
+-- bridged into the target NUTS version (is_nuts_converted marks it); an endpoint left unbridged or an
+-- incomplete merge, or a missing endpoint of a region the revision touched, gives break reason nuts_recode.
 -- Alongside employment: CAGR and change of local units, wages and the average wage, LQ change, classic
 -- stars gained and lost, and entry into or exit from the US strong-cluster set (profile us-cmp-strong).
 -- One row per region x category x window.
@@ -68,9 +70,18 @@ endpoints as (
         start_year.indicator_scheme as scheme_start,
         end_year.indicator_scheme as scheme_end,
         first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
+        -- A suppressed cell estimated at 0 (its parent's remainder was not positive) is unknown, not empty:
+        -- such an endpoint counts as wholly estimated.
         greatest(
-            coalesce(first_year.imputed_employment_share, 0), coalesce(last_year.imputed_employment_share, 0)
+            coalesce(first_year.imputed_employment_share, 0),
+            coalesce(last_year.imputed_employment_share, 0),
+            case when first_year.n_imputed_employment_cells > 0 and first_year.imputed_employment = 0 then 1 end,
+            case when last_year.n_imputed_employment_cells > 0 and last_year.imputed_employment = 0 then 1 end
         ) as max_imputed_share,
+        first_year.nuts_conversion as nuts_conversion_start,
+        last_year.nuts_conversion as nuts_conversion_end,
+        spine.region_code in (select region_code from intermediate.int_nuts_regions__recoded)
+            as is_recoded_region,
     from spine
     cross join windows
     left join cells as first_year
@@ -99,6 +110,10 @@ reasoned as (
         case
             when scheme_start is null or scheme_end is null then 'window_outside_data'
             when scheme_start <> scheme_end then 'sbs_regime_change_2020_2021'
+            when nuts_conversion_start in ('unbridged', 'incomplete_merge')
+                or nuts_conversion_end in ('unbridged', 'incomplete_merge')
+                or (is_recoded_region and (employment_start is null or employment_end is null))
+                then 'nuts_recode'
             when coalesce(breaks.has_break_flag, false) then 'break_in_series'
             when employment_start is null or employment_end is null then 'missing_endpoint'
             when n_missing_cells > 0 then 'suppressed_cells_at_endpoint'
@@ -158,6 +173,8 @@ final as (
             else 'never'
         end as strong_cluster_transition,
         break_reason,
+        coalesce(nuts_conversion_start, 'unchanged') <> 'unchanged'
+            or coalesce(nuts_conversion_end, 'unchanged') <> 'unchanged' as is_nuts_converted,
     from reasoned
 )
 

@@ -1,7 +1,8 @@
 -- Region-level trends over the trend windows: business-economy employment (CAGR and change), wages (CAGR)
 -- and the overall ecosystem scoreboard index (change). No SBS growth across the 2020/2021 regime change
 -- (the scopes differ) or from a missing endpoint: break_reason says which; the scoreboard change does not
--- depend on the SBS regime.
+-- depend on the SBS regime. Across a NUTS revision: as in fct_cluster_trends (break reason nuts_recode
+-- unless the region is bridged into the target version; is_nuts_converted marks bridged endpoints).
 -- One row per region x window.
 with totals as (
     select * from intermediate.int_region_year__totals
@@ -34,6 +35,10 @@ endpoints as (
         last_year.indicator_scheme as scheme_end,
         first_score.composite_index as scoreboard_index_start,
         last_score.composite_index as scoreboard_index_end,
+        first_year.nuts_conversion as nuts_conversion_start,
+        last_year.nuts_conversion as nuts_conversion_end,
+        regions.region_code in (select region_code from intermediate.int_nuts_regions__recoded)
+            as is_recoded_region,
     from regions
     cross join windows
     left join totals as first_year
@@ -52,6 +57,10 @@ reasoned as (
         case
             when scheme_start is null or scheme_end is null then 'missing_endpoint'
             when scheme_start <> scheme_end then 'sbs_regime_change_2020_2021'
+            when nuts_conversion_start in ('unbridged', 'incomplete_merge')
+                or nuts_conversion_end in ('unbridged', 'incomplete_merge')
+                or (is_recoded_region and (employment_start is null or employment_end is null))
+                then 'nuts_recode'
             when employment_start is null or employment_end is null then 'missing_endpoint'
             when employment_start <= 0 or employment_end <= 0 then 'non_positive_endpoint'
         end as break_reason,
@@ -79,6 +88,8 @@ final as (
         scoreboard_index_end,
         scoreboard_index_end - scoreboard_index_start as scoreboard_index_change,
         break_reason,
+        coalesce(nuts_conversion_start, 'unchanged') <> 'unchanged'
+            or coalesce(nuts_conversion_end, 'unchanged') <> 'unchanged' as is_nuts_converted,
     from reasoned
 )
 

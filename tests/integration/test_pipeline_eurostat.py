@@ -25,7 +25,7 @@ def settings_for(server: FakeEurostat, out) -> Settings:
         source="eurostat",
         output_dir=out,
         eurostat=api,
-        countries=["AT", "BE", "CZ", "DK", "ES", "FI", "NL", "PT", "SE"],
+        countries=["AT", "BE", "CZ", "DK", "ES", "FI", "HR", "NL", "PT", "SE"],
     )
 
 

@@ -10,6 +10,37 @@ import polars as pl
 from clusterobs import models, warehouse
 from clusterobs.settings import Settings
 
+# Relations whose rows carry how a NUTS revision converted them; fixtures without those columns stand for
+# rows no revision touched, and no region is recoded unless a test says so.
+NUTS_CONVERTED = {
+    "intermediate.int_cluster_region_year__harmonised",
+    "intermediate.int_region_year__totals",
+    "marts.fct_cluster_region_year",
+}
+NO_RECODED_REGIONS = {
+    "intermediate.int_nuts_regions__recoded": pl.DataFrame(schema={"region_code": pl.String})
+}
+
+
+def with_nuts_defaults(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The fixture with nuts_conversion 'unchanged' (and its own region as source) where it has none."""
+    if name not in NUTS_CONVERTED or "nuts_conversion" in frame.columns:
+        return frame
+    extra = [pl.lit("unchanged").alias("nuts_conversion")]
+    if "region_code" in frame.columns:
+        extra.append(pl.col("region_code").alias("nuts_source_codes"))
+    return frame.with_columns(extra)
+
+
+def load_fixtures(con: duckdb.DuckDBPyConnection, inputs: dict[str, pl.DataFrame]) -> None:
+    """Each frame as table <schema>.<name> (replacing a view of that name)."""
+    for name, frame in (NO_RECODED_REGIONS | inputs).items():
+        con.execute(f"create schema if not exists {name.split('.')[0]}")
+        drop_view(con, name)
+        con.register("fixture", with_nuts_defaults(name, frame))
+        con.execute(f"create or replace table {name} as select * from fixture")
+        con.unregister("fixture")
+
 
 def model_output(
     tmp_path: Path, relation: str, inputs: dict[str, pl.DataFrame], settings: Settings | None = None
@@ -21,13 +52,7 @@ def model_output(
         settings = settings or Settings()
         warehouse.apply_run_config(con, settings)
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
-        for name, frame in inputs.items():
-            schema = name.split(".")[0]
-            con.execute(f"create schema if not exists {schema}")
-            drop_view(con, name)
-            con.register("fixture", frame)
-            con.execute(f"create or replace table {name} as select * from fixture")
-            con.unregister("fixture")
+        load_fixtures(con, inputs)
         model = models.discovered_models()[relation]
         models.run_model(con, model)
         return con.sql(f"select * from {relation}").pl()
@@ -62,12 +87,7 @@ def chain_output(
         settings = settings or Settings()
         warehouse.apply_run_config(con, settings)
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
-        for name, frame in inputs.items():
-            con.execute(f"create schema if not exists {name.split('.')[0]}")
-            drop_view(con, name)
-            con.register("fixture", frame)
-            con.execute(f"create or replace table {name} as select * from fixture")
-            con.unregister("fixture")
+        load_fixtures(con, inputs)
         found = models.discovered_models()
         for relation in relations:
             models.run_model(con, found[relation])

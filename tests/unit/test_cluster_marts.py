@@ -48,7 +48,7 @@ TOTALS = pl.DataFrame(
     }
 )
 INPUTS = {
-    "intermediate.int_cluster_region_year__mapped": CELLS,
+    "intermediate.int_cluster_region_year__harmonised": CELLS,
     "intermediate.int_region_year__totals": TOTALS,
 }
 EMPTY_INDICATORS = pl.DataFrame(
@@ -182,8 +182,11 @@ def trend_cells(
     values: dict[int, tuple[float | None, str, bool]],
     missing_cells: dict[int, int] | None = None,
     imputed_shares: dict[int, float] | None = None,
+    zero_estimate_years: frozenset[int] = frozenset(),
 ) -> pl.DataFrame:
+    """fct_cluster_region_year rows of AT11 x T01; `zero_estimate_years` have one cell estimated at 0."""
     years = sorted(values)
+    shares = imputed_shares or {}
     return pl.DataFrame(
         {
             "region_code": ["AT11"] * len(years),
@@ -193,7 +196,11 @@ def trend_cells(
             "indicator_scheme": [values[y][1] for y in years],
             "has_break_flag": [values[y][2] for y in years],
             "n_missing_employment_cells": [(missing_cells or {}).get(y, 0) for y in years],
-            "imputed_employment_share": [(imputed_shares or {}).get(y, 0.0) for y in years],
+            "imputed_employment_share": [shares.get(y, 0.0) for y in years],
+            "imputed_employment": [shares.get(y, 0.0) * (values[y][0] or 0.0) for y in years],
+            "n_imputed_employment_cells": [
+                int(y in shares or y in zero_estimate_years) for y in years
+            ],
             # Other measures follow employment: local units a tenth, wages 40 000 EUR a job, LQ 1 + e/1000.
             "local_units": [None if values[y][0] is None else values[y][0] / 10 for y in years],
             "wages_meur": [None if values[y][0] is None else values[y][0] * 0.04 for y in years],
@@ -375,3 +382,64 @@ def test_region_trends_on_hand_computed_totals(tmp_path):
     assert (
         crossing["scoreboard_index_change"] == 20
     )  # the scoreboard does not depend on the SBS regime
+
+
+def trend_rows(tmp_path, cells: pl.DataFrame, windows: list[tuple[int, int]], recoded=()) -> dict:
+    """fct_cluster_trends on fixture cells, by window."""
+    out = model_output(
+        tmp_path,
+        "marts.fct_cluster_trends",
+        {
+            "marts.fct_cluster_region_year": cells,
+            "marts.fct_cluster_stars": strong_judgements(set(), cells["year"].to_list()),
+            "intermediate.int_nuts_regions__recoded": pl.DataFrame(
+                {"region_code": list(recoded)}, schema={"region_code": pl.String}
+            ),
+            "intermediate.int_trend_windows__resolved": pl.DataFrame(
+                {
+                    "window_start": [a for a, _ in windows],
+                    "window_end": [b for _, b in windows],
+                    "window_kind": ["explicit"] * len(windows),
+                },
+                schema_overrides={"window_start": pl.Int16, "window_end": pl.Int16},
+            ),
+        },
+    )
+    return {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
+
+
+def test_an_endpoint_with_a_cell_estimated_at_zero_gives_no_growth(tmp_path):
+    legacy = "sbs_legacy"
+    cells = trend_cells(
+        {2015: (100.0, legacy, False), 2016: (6.0, legacy, False), 2017: (110.0, legacy, False)},
+        zero_estimate_years=frozenset({2016}),
+    )
+    rows = trend_rows(tmp_path, cells, [(2015, 2016), (2016, 2017), (2015, 2017)])
+    assert (
+        rows[2015, 2016]["break_reason"] == rows[2016, 2017]["break_reason"] == "imputed_endpoint"
+    )
+    assert rows[2016, 2017]["employment_cagr"] is None
+    assert rows[2015, 2017]["employment_cagr"] == pytest.approx(1.1**0.5 - 1)
+
+
+def test_nuts_recode_breaks_unless_the_region_is_bridged(tmp_path):
+    legacy = "sbs_legacy"
+    values = {y: (100.0 + y - 2015, legacy, False) for y in range(2015, 2021)}
+    cells = trend_cells(values | {2019: (None, legacy, False)})  # no 2019 value
+    conversion = {2015: "split", 2016: "unbridged", 2017: "unchanged"}
+    cells = cells.with_columns(
+        pl.col("year").replace_strict(conversion, default="unchanged").alias("nuts_conversion")
+    )
+    windows = [(2015, 2017), (2016, 2017), (2017, 2018), (2018, 2019)]
+    rows = trend_rows(tmp_path, cells, windows, recoded=["AT11"])
+    bridged = rows[2015, 2017]  # a split shared by weights: growth, marked as converted
+    assert bridged["break_reason"] is None and bridged["is_nuts_converted"]
+    assert bridged["employment_cagr"] == pytest.approx(math.sqrt(102 / 100) - 1)
+    assert rows[2016, 2017]["break_reason"] == "nuts_recode"  # unbridged endpoint
+    assert rows[2016, 2017]["employment_cagr"] is None and rows[2016, 2017]["is_nuts_converted"]
+    assert rows[2017, 2018]["break_reason"] is None and not rows[2017, 2018]["is_nuts_converted"]
+    # A region touched by a revision with a missing endpoint: the recode, not plain missing data.
+    assert rows[2018, 2019]["break_reason"] == "nuts_recode"
+    (tmp_path / "plain").mkdir()
+    plain = trend_rows(tmp_path / "plain", cells, [(2018, 2019)])
+    assert plain[2018, 2019]["break_reason"] == "missing_endpoint"

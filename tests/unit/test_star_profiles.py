@@ -23,7 +23,7 @@ MEASURED = [
 
 
 def cells_frame(employment: dict[tuple[str, str], float], local_units: dict | None = None):
-    """int_cluster_region_year__mapped rows for one year (wages 40 000 EUR per job) and region totals."""
+    """int_cluster_region_year__harmonised rows for one year (wages 40 000 EUR per job) and region totals."""
     keys = list(employment)
     mapped = pl.DataFrame(
         {
@@ -82,7 +82,7 @@ def indicators(values: dict[str, float] | None = None, code: str = "berd_pc_gdp"
 def run(tmp_path, mapped, totals, profiles: str, profile: str, regional=None, **kw):
     path = star_profiles_file(tmp_path, profiles)
     inputs = {
-        "intermediate.int_cluster_region_year__mapped": mapped,
+        "intermediate.int_cluster_region_year__harmonised": mapped,
         "intermediate.int_region_year__totals": totals,
         "intermediate.int_ecosystem_indicators__computed": regional
         if regional is not None
