@@ -11,40 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from pipeline import run_clusterobs  # noqa: E402  (fresh process, its own peak RSS)
 
 
 def one_run(source: Path, validate: bool) -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        env = {
-            **os.environ,
-            "CLUSTEROBS_VALIDATE_OUTPUTS": str(validate).lower(),
-            "PREFECT_LOGGING_LEVEL": "WARNING",
-        }
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "clusterobs.cli", "run", "--source", str(source), "--output-dir", out, "--json"],
-            capture_output=True, text=True, env=env, cwd=ROOT, check=True,
-        )  # fmt: skip
-        command_seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        summary = json.loads(done.stdout[done.stdout.index("{") :])
-    return {
-        "pipeline_seconds": summary["elapsed_seconds"],
-        "command_seconds": round(command_seconds, 2),
-        "peak_rss_mb": round(max(peak, before) / 1024),
-        "validation": summary["validation"],
-    }
+    return run_clusterobs(str(source), {"CLUSTEROBS_VALIDATE_OUTPUTS": str(validate).lower()})
 
 
 def main() -> None:

@@ -26,6 +26,15 @@ def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def setting_error(exc) -> str:
+    """One line for a pydantic settings error: the setting, where it can be set, and the problem."""
+    first = exc.errors()[0]
+    name = ".".join(str(p) for p in first["loc"])
+    flag = name.replace("_", "-")
+    env = "CLUSTEROBS_" + name.upper().replace(".", "__")
+    return f"setting {name} (--{flag} or {env}): {first['msg']}"
+
+
 @app.command()
 def run(
     source: Annotated[
@@ -48,15 +57,17 @@ def run(
     _quiet_prefect_defaults()
     from pydantic import ValidationError
 
+    from clusterobs.preflight import check_run_configuration
     from clusterobs.settings import Settings
 
     try:
         settings = Settings(source=source, output_dir=output_dir, lq_denominator=lq_denominator)
+        check_run_configuration(settings)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        console.print(
-            f"[red]error:[/red] --{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}"
-        )
+        console.print(f"[red]error:[/red] {setting_error(exc)}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (ValueError, OSError) as exc:  # registry, star profiles, datasets, output folder
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(
         f"clusterobs run: source [bold]{source}[/bold] -> {settings.output_path} (starting Prefect...)"
@@ -71,8 +82,12 @@ def run(
     try:
         summary = pipeline(settings=settings)
     except Exception as exc:  # the flow has already logged it and kept the previous outputs
-        console.print(f"[red]run failed:[/red] {exc}")
-        console.print(f"previous outputs in {settings.output_path} are unchanged")
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        console.print(
+            f"[red]run failed:[/red] {first_line} (previous outputs in {settings.output_path} "
+            "are unchanged)",
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
@@ -110,7 +125,11 @@ def _print_summary(summary, wall_seconds: float) -> None:
     console.print(
         f"warehouse: {summary.warehouse}\nparquet:   {summary.parquet}/\nrun folder: {summary.run_folder}"
     )
-    console.print(f"elapsed: {wall_seconds:.1f} s (pipeline {summary.elapsed_seconds:.1f} s)")
+    stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.stage_seconds.items())
+    console.print(
+        f"elapsed: {wall_seconds:.1f} s (pipeline {summary.elapsed_seconds:.1f} s"
+        + (f": {stages})" if stages else ")")
+    )
 
 
 @app.command()

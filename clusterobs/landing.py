@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from clusterobs.failpoints import failpoint
+
 
 @dataclass(frozen=True)
 class LandedFile:
@@ -86,6 +88,7 @@ def land_stream(
                 digest.update(chunk)
                 size += len(chunk)
                 tmp.write(chunk)
+                failpoint("download")
         except BaseException:
             tmp.close()
             tmp_path.unlink(missing_ok=True)
@@ -98,6 +101,17 @@ def land_stream(
         os.chmod(tmp_path, 0o444)
         os.replace(tmp_path, target)
     return LandedFile(dataset, target, sha, size, source, updated, now_iso())
+
+
+def remove_interrupted_writes(landing_dir: Path) -> int:
+    """Delete temporary files of copies or downloads a killed run left in the landing folder (call it
+    under the run lock); returns how many. Landed files themselves are complete or absent."""
+    if not landing_dir.is_dir():
+        return 0
+    stale = [*landing_dir.glob(".landing-*"), *landing_dir.glob(".download-*")]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def now_iso() -> str:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from clusterobs.failpoints import failpoint
+
 WAREHOUSE_FILE = "clusterobs.duckdb"
 PARQUET_DIR = "parquet"
 
@@ -106,8 +108,12 @@ def new_run_id() -> str:
 
 
 def start_run(output_dir: Path, run_id: str | None = None) -> RunPaths:
-    """Create the run's work folder, seeded with a copy of the published warehouse (if any)."""
+    """Create the run's work folder, seeded with a copy of the published warehouse (if any).
+
+    Called under the run lock: a `.partial` folder left by a killed run is marked failed first.
+    """
     check_layout(output_dir)
+    recover_interrupted(output_dir)
     run_id = run_id or new_run_id()
     work_dir = output_dir / "runs" / f"{run_id}.partial"
     work_dir.mkdir(parents=True)
@@ -135,6 +141,7 @@ def publish(run: RunPaths, keep_runs: int) -> Path:
     published = run.published_dir
     os.replace(run.work_dir, published)
     _fsync_dir(published.parent)
+    failpoint("publish")
     tmp_link = run.output_dir / f".current.{run.run_id}"
     os.symlink(Path("runs") / run.run_id, tmp_link)
     os.replace(tmp_link, run.output_dir / "current")
@@ -145,6 +152,18 @@ def publish(run: RunPaths, keep_runs: int) -> Path:
     _fsync_dir(run.output_dir)
     prune_runs(run.output_dir, keep_runs)
     return published
+
+
+def recover_interrupted(output_dir: Path) -> list[Path]:
+    """Rename the work folders of killed runs (`runs/*.partial`; no run is active under the lock) to
+    `.failed`, kept for inspection and pruned like other failed runs; returns the new paths."""
+    runs_dir = output_dir / "runs"
+    recovered = []
+    for partial in sorted(runs_dir.glob("*.partial")) if runs_dir.is_dir() else []:
+        failed = partial.with_name(partial.name.removesuffix(".partial") + ".failed")
+        os.replace(partial, failed)
+        recovered.append(failed)
+    return recovered
 
 
 def mark_failed(run: RunPaths) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
@@ -467,6 +468,7 @@ def load_dataset(
                     stat.missing, stat.value_sum, json.dumps(stat.flags),
                 ],
             )  # fmt: skip
+        failpoint("load")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -567,6 +569,7 @@ def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int
             f"copy (select * from marts.{table} order by all) to '{target}' (format parquet, compression zstd)"
         )
         counts[table] = scalar(con, f"select count(*) from marts.{table}")
+        failpoint("export")
     return counts
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from clusterobs import publish, validation, warehouse
-from clusterobs.landing import LandedFile
+from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 from flows import tasks
@@ -35,9 +37,20 @@ class RunSummary:
     parquet: str | None = None
     run_folder: str | None = None
     elapsed_seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the wall time of the block to `stage_seconds[stage]`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + spent, 2)
 
     def record(self, load: warehouse.DatasetLoad) -> None:
         self.datasets[load.dataset] = {
@@ -92,19 +105,32 @@ def _pipeline(settings: Settings) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
+    remove_interrupted_writes(settings.landing_path)
     summary = RunSummary(run_id=run.run_id)
     logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
     if settings.validate_outputs:
         validation.import_great_expectations_in_background()
     try:
-        tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
-        for dataset, files in collect_extracts(settings, run.warehouse).items():
-            summary.record(
-                tasks.load_dataset(
-                    run.warehouse, dataset, files, run.run_id, settings.duckdb_memory_limit
+        with summary.timed("ingest"):
+            tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
+            extracts = collect_extracts(settings, run.warehouse)
+            # Loads run concurrently (each dataset in its own transaction on its own tables; gzip
+            # decompression is single-threaded, so two loads keep both cores busy), largest first.
+            by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
+            loads = {
+                dataset: tasks.load_dataset.submit(
+                    run.warehouse,
+                    dataset,
+                    extracts[dataset],
+                    run.run_id,
+                    settings.duckdb_memory_limit,
                 )
-            )
-        tasks.build_models(run.warehouse, settings, ("staging",))
+                for dataset in by_size
+            }
+            for dataset in extracts:
+                summary.record(loads[dataset].result())
+        with summary.timed("build"):
+            tasks.build_models(run.warehouse, settings, ("staging",))
         docs = run.work_dir / "data_docs"
         staging_check = None
         if settings.validate_outputs:
@@ -120,23 +146,28 @@ def _pipeline(settings: Settings) -> RunSummary:
                 settings.duckdb_memory_limit,
             )
         try:
-            tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
+            with summary.timed("build"):  # the staging suites run meanwhile
+                tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
         finally:
             if staging_check is not None:
-                summary.validation["staging"] = staging_check.result().as_dict()
+                with summary.timed("validate"):  # what is left of them once the build is done
+                    summary.validation["staging"] = staging_check.result().as_dict()
         if settings.validate_outputs:
-            summary.validation["marts"] = tasks.validate(
-                run.warehouse,
-                "marts",
-                run.run_id,
-                docs / "marts",
-                settings.validation_engine_rows,
-                settings.validation_engine_value_set,
-                settings.duckdb_memory_limit,
-            ).as_dict()
-        summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
-        tasks.finish_run(run.warehouse, run.run_id)
-        published = publish.publish(run, settings.keep_runs)
+            with summary.timed("validate"):
+                summary.validation["marts"] = tasks.validate(
+                    run.warehouse,
+                    "marts",
+                    run.run_id,
+                    docs / "marts",
+                    settings.validation_engine_rows,
+                    settings.validation_engine_value_set,
+                    settings.duckdb_memory_limit,
+                ).as_dict()
+        with summary.timed("export"):
+            summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
+        with summary.timed("publish"):
+            tasks.finish_run(run.warehouse, run.run_id)
+            published = publish.publish(run, settings.keep_runs)
     except BaseException as exc:
         publish.mark_failed(run)
         logger.error("run %s failed, previous outputs left as they were: %s", run.run_id, exc)
@@ -165,6 +196,7 @@ def _ingest(paths: list[Path], dataset: str | None, settings: Settings) -> RunSu
 
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
+    remove_interrupted_writes(settings.landing_path)
     summary = RunSummary(run_id=run.run_id)
     try:
         by_dataset: dict[str, list[Path]] = {}
@@ -229,5 +261,7 @@ def run_report(summary: RunSummary) -> str:
         f"Validation: {summary.validation}",
         "",
         f"Warehouse: `{summary.warehouse}`, Parquet: `{summary.parquet}`",
+        "",
+        f"Time: {summary.elapsed_seconds} s; by stage (s): {summary.stage_seconds}",
     ]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ Tasks take and return paths and small summaries, never connections or large fram
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -13,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from clusterobs import models, validation, warehouse
 from clusterobs.eurostat_api import EurostatClient
+from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
 from clusterobs.registry import DatasetSpec
 from clusterobs.settings import Settings
@@ -122,9 +124,16 @@ def build_models(
     with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
         warehouse.apply_run_config(con, settings)
         for model in models.ordered_models(models.discovered_models(), layers):
+            started = time.perf_counter()
             counts[model.relation] = models.run_model(con, model)
+            failpoint(f"build:{model.relation}")
             rows = counts[model.relation]
-            logger.info("built %s (%s)", model.relation, "view" if rows is None else f"{rows} rows")
+            logger.info(
+                "built %s (%s) in %.2f s",
+                model.relation,
+                "view" if rows is None else f"{rows} rows",
+                time.perf_counter() - started,
+            )
     return counts
 
 
@@ -140,6 +149,7 @@ def validate(
 ) -> validation.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
+    failpoint(f"validate:{stage}")
     with warehouse.connect(db_path, memory_limit, ddl=False) as con:
         summary = validation.validate_stage(
             con,

@@ -14,7 +14,7 @@ import polars as pl
 
 from transforms.eurostat_tsv import is_gzip, read_tsv
 from transforms.jsonstat import read_jsonstat
-from transforms.observations import ExtractError, ParsedExtract, quoted
+from transforms.observations import ExtractError, ParsedExtract, quoted, raise_on_non_finite
 from transforms.sdmx_csv import dataset_from_structure, looks_like_sdmx_csv, read_sdmx_csv
 from transforms.sdmx_ml import looks_like_sdmx_ml, read_sdmx_ml
 
@@ -116,6 +116,7 @@ def read_extract(
     path = Path(path)
     target = target or f"_extract_{next(_counter)}"
     parsed = READERS[sniffed_format(path)](con, path, dataset, target)
+    raise_on_non_finite(con, parsed.table, path)
     if dataset and parsed.dataset != dataset:
         con.execute(f"drop table if exists {target}")
         raise ExtractError(path, None, f"holds dataset {parsed.dataset!r}, expected {dataset!r}")

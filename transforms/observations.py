@@ -172,7 +172,10 @@ def dimension_domains(
             + f" from {source}"
         ).fetchall()[0]
         domains.update(
-            {d: [c for c in codes if c is not None] for d, codes in zip(small, lists, strict=True)}
+            {
+                d: [c for c in codes or [] if c is not None]  # no rows: list() is NULL
+                for d, codes in zip(small, lists, strict=True)
+            }
         )
     return domains
 
@@ -298,6 +301,18 @@ def raise_on_unparsed(
         line, period, raw = rows[0]
         shown = repr(raw) if raw else "an empty cell"
         raise ExtractError(path, line, f"non-numeric value {shown} for period {period} ({hint})")
+
+
+def raise_on_non_finite(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """Raise ExtractError naming the first observation of `table` whose value is infinite or NaN
+    (`inf`, `NaN` or an overflow such as `1e400` parse as doubles; Eurostat never publishes them)."""
+    rows = con.execute(
+        f"""select record_number, period, value from {table}
+            where not isfinite(value) order by record_number limit 1"""
+    ).fetchall()
+    if rows:
+        line, period, value = rows[0]
+        raise ExtractError(path, line, f"value {value} for period {period} is not a finite number")
 
 
 def unknown_flag_warning(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:

@@ -195,6 +195,8 @@ def test_outputs_published_and_summarised(published):
     assert set(summary.datasets) == set(load_registry(Settings().registry_path))
     assert all(d["status"] == "loaded" and d["observations"] > 0 for d in summary.datasets.values())
     assert summary.validation["staging"]["critical_failures"] == 0
+    assert list(summary.stage_seconds) == ["ingest", "build", "validate", "export", "publish"]
+    assert 0 < sum(summary.stage_seconds.values()) <= summary.elapsed_seconds + 0.05
     assert summary.validation["staging"]["expectations"] > 20
     parquet = sorted(p.stem for p in (out / "parquet").glob("*.parquet"))
     assert (

@@ -1,0 +1,91 @@
+"""Configuration errors and a full disk: one clear line, a non-zero exit, nothing changed."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from clusterobs.settings import PROJECT_ROOT, Settings
+from flows.pipeline import pipeline
+
+from .test_crash_safety import published_state
+
+pytestmark = pytest.mark.integration
+
+
+def cli(*args: str, preexec=None, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "clusterobs.cli", *args],
+        env={**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200", **env},
+        capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT, preexec_fn=preexec,
+    )  # fmt: skip
+
+
+def one_error_line(done: subprocess.CompletedProcess) -> str:
+    """The single line the command printed (on stderr) for an error found before the run started."""
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and not done.stdout.strip(), done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"CLUSTEROBS_DATASETS": '["sbs_r_nuts06_r2", "no_such_dataset"]'},
+         "datasets: no_such_dataset not in"),
+        ({"CLUSTEROBS_NUTS_TARGET_VERSION": "2013"},
+         "setting nuts_target_version (--nuts-target-version or CLUSTEROBS_NUTS_TARGET_VERSION): Input should be 2016, 2021 or 2024"),
+        ({"CLUSTEROBS_STAR_PROFILE": "stellar"}, "star_profile 'stellar' is not in"),
+        ({"CLUSTEROBS_REGISTRY": "/nonexistent/datasets.toml"}, "/nonexistent/datasets.toml"),
+    ],
+    ids=["unknown dataset", "bad NUTS version", "unknown star profile", "missing registry"],
+)  # fmt: skip
+def test_a_bad_setting_stops_the_run_before_it_starts(tmp_path, env, expected):
+    done = cli("run", "--output-dir", str(tmp_path / "out"), **env)
+    assert done.returncode == 2
+    assert expected in one_error_line(done)
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_an_unwritable_output_folder_is_named(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = cli("run", "--output-dir", str(blocker / "out"))
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert f"output_dir {blocker / 'out'} cannot be created or written" in line
+    assert "choose another --output-dir" in line
+
+
+def test_a_full_disk_fails_the_run_and_keeps_the_previous_outputs(prefect_api, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    out = tmp_path / "out"
+    assert pipeline(settings=Settings(source="demo", output_dir=out)).status == "published"
+    before = published_state(out)
+    limit = (out / "clusterobs.duckdb").resolve().stat().st_size + 2_000_000
+
+    def small_disk() -> None:
+        # Files may not grow past `limit` bytes: writes fail with EFBIG, as on a full disk with ENOSPC.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = cli(
+        "run", "--output-dir", str(out), preexec=small_disk, PREFECT_API_URL=PREFECT_API_URL.value()
+    )
+    # Prefect's log lines come first (on stderr); the command's own verdict is its last line.
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    line = lines[-1]
+    assert [x for x in lines if x.startswith("run failed:")] == [line]
+    assert "too large" in line.lower()
+    assert f"previous outputs in {out} are unchanged" in line
+    assert published_state(out) == before
+    assert not list((out / "runs").glob("*.partial"))
