@@ -193,6 +193,10 @@ class Settings(BaseSettings):
         description="no growth from an endpoint whose employment is more than this share estimated (break reason imputed_endpoint)",
     )
 
+    parquet_partitioned: dict[str, list[str]] = Field(
+        default_factory=lambda: {"fct_cluster_stars": ["year"], "fct_cluster_timeseries": ["year"]},
+        description="marts exported as Hive-partitioned folders (<mart>/year=2019/...), by these columns; the others are one file each",
+    )
     nuts_target_version: Literal[2016, 2021, 2024] = Field(
         2021,
         description="NUTS version the cluster tables and trends are expressed in (regions of other versions are converted through ref.nuts_correspondence)",

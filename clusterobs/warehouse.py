@@ -553,26 +553,6 @@ def _recorded_stats(
     )
 
 
-def export_marts(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
-    """Write every table of schema marts to <out_dir>/<table>.parquet (ZSTD, deterministic row order)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tables = [
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name"
-        ).fetchall()
-    ]
-    counts = {}
-    for table in tables:
-        target = out_dir / f"{table}.parquet"
-        con.execute(
-            f"copy (select * from marts.{table} order by all) to '{target}' (format parquet, compression zstd)"
-        )
-        counts[table] = scalar(con, f"select count(*) from marts.{table}")
-        failpoint("export")
-    return counts
-
-
 def record_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Rows of every staging and mart table, kept per run (the drift checks compare runs)."""
     con.execute(

@@ -7,6 +7,7 @@ ingest:   land and load given extract files into the raw layer, and publish (mar
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,7 +165,9 @@ def _pipeline(settings: Settings) -> RunSummary:
                     settings.duckdb_memory_limit,
                 ).as_dict()
         with summary.timed("export"):
-            summary.marts = tasks.export_parquet(run.warehouse, run.parquet)
+            summary.marts = tasks.export_parquet(
+                run.warehouse, run.parquet, run.run_id, settings.parquet_partitioned
+            )
         with summary.timed("publish"):
             tasks.finish_run(run.warehouse, run.run_id)
             published = publish.publish(run, settings.keep_runs)
@@ -227,10 +230,9 @@ def _ingest(paths: list[Path], dataset: str | None, settings: Settings) -> RunSu
 def carry_over_parquet(output_dir: Path, target: Path) -> None:
     """Hard-link the published Parquet export into a new run folder (files are never modified in place)."""
     current = output_dir / "current" / publish.PARQUET_DIR
-    target.mkdir(parents=True, exist_ok=True)
     if current.is_dir():
-        for path in current.iterdir():
-            os.link(path, target / path.name)
+        shutil.copytree(current, target, copy_function=os.link, dirs_exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
 
 
 def finish(summary: RunSummary, settings: Settings, published: Path, started: float) -> None:

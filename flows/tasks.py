@@ -12,7 +12,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clusterobs import models, validation, warehouse
+from clusterobs import exports, models, validation, warehouse
 from clusterobs.eurostat_api import EurostatClient
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
@@ -179,10 +179,12 @@ def validate(
 
 
 @task(name="export-parquet", cache_policy=NO_CACHE)
-def export_parquet(db_path: Path, parquet_dir: Path) -> dict[str, int]:
-    """Export every mart to Parquet in the run's folder."""
+def export_parquet(
+    db_path: Path, parquet_dir: Path, run_id: str, partitioned: dict[str, list[str]]
+) -> dict[str, int]:
+    """Export every mart to Parquet in the run's folder, with its manifest."""
     with warehouse.connect(db_path) as con:
-        return warehouse.export_marts(con, parquet_dir)
+        return exports.export_marts(con, parquet_dir, run_id, partitioned)
 
 
 @task(name="finish-run", cache_policy=NO_CACHE)

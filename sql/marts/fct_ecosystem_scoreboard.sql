@@ -35,8 +35,8 @@ overall as (
             sum((dimensions.composite * weights.weight)::decimal(38, 12))
             / nullif(sum(weights.weight::decimal(38, 12)), 0)
         )::double as composite,
-        sum(dimensions.n_indicators) as n_indicators,
-        sum(dimensions.n_filled_indicators) as n_filled_indicators,
+        sum(dimensions.n_indicators)::bigint as n_indicators,
+        sum(dimensions.n_filled_indicators)::bigint as n_filled_indicators,
     from dimensions
     join weights using (dimension)
     where weights.weight > 0

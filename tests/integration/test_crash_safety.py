@@ -14,13 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from clusterobs.settings import PROJECT_ROOT
 
 from ..conftest import DEMO_DIR
 from ..eurostat_server import FakeEurostat
+from .test_pipeline import all_exports
 
 pytestmark = pytest.mark.integration
 
@@ -66,9 +66,7 @@ def test_a_run_killed_at_any_stage_changes_nothing_and_the_next_run_recovers(api
     first = clusterobs_run(out, api_url)
     assert first.returncode == 0, first.stderr[-3000:]
     before = published_state(out)
-    parquet_before = {
-        p.name: pl.read_parquet(p) for p in sorted((out / "parquet").glob("*.parquet"))
-    }
+    parquet_before = all_exports(out / "parquet")
     assert len(before) > 20 and len(parquet_before) >= 12
 
     # The same extracts would be skipped as unchanged: re-compress one so that it is loaded again.
@@ -106,9 +104,7 @@ def test_a_run_killed_at_any_stage_changes_nothing_and_the_next_run_recovers(api
     assert not list((out / "runs").glob("*.partial"))
     assert not list((out / "landing").glob(".download-*"))
     assert published_state(out)["current"] != before["current"]
-    parquet_after = {
-        p.name: pl.read_parquet(p) for p in sorted((out / "parquet").glob("*.parquet"))
-    }
+    parquet_after = all_exports(out / "parquet")
     assert parquet_after.keys() == parquet_before.keys()
     for name, frame in parquet_before.items():
         assert parquet_after[name].equals(frame), name
@@ -135,6 +131,6 @@ def test_two_runs_at_once_one_is_refused_and_nothing_is_corrupted(api_url, tmp_p
     assert "another clusterobs run is writing" in refused
     state = published_state(out)
     assert len(list((out / "runs").iterdir())) == 1  # the refused run created nothing
-    marts = {p.stem: pl.read_parquet(p).height for p in (out / "parquet").glob("*.parquet")}
+    marts = {name: frame.height for name, frame in all_exports(out / "parquet").items()}
     assert len(marts) >= 12 and all(rows > 0 for rows in marts.values())
     assert state["current"] == next((out / "runs").iterdir()).name

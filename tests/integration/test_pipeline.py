@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from clusterobs import exports
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.validation import ValidationFailed
@@ -33,6 +34,12 @@ def published(prefect_api, tmp_path_factory):
     out = tmp_path_factory.mktemp("output")
     summary = pipeline(settings=Settings(source="demo", output_dir=out))
     return out, summary
+
+
+def all_exports(parquet_dir: Path) -> dict[str, pl.DataFrame]:
+    """Every exported mart, read back through the manifest."""
+    tables = exports.read_manifest(parquet_dir)["tables"]
+    return {table: exports.read_polars(parquet_dir, table) for table in tables}
 
 
 def tsv_cells(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -198,7 +205,7 @@ def test_outputs_published_and_summarised(published):
     assert list(summary.stage_seconds) == ["ingest", "build", "validate", "export", "publish"]
     assert 0 < sum(summary.stage_seconds.values()) <= summary.elapsed_seconds + 0.05
     assert summary.validation["staging"]["expectations"] > 20
-    parquet = sorted(p.stem for p in (out / "parquet").glob("*.parquet"))
+    parquet = sorted(exports.read_manifest(out / "parquet")["tables"])
     assert (
         parquet
         == sorted(summary.marts)
@@ -218,7 +225,7 @@ def test_outputs_published_and_summarised(published):
         ]
     )
     for table, rows in summary.marts.items():
-        assert pl.read_parquet(out / "parquet" / f"{table}.parquet").height == rows > 0
+        assert exports.read_polars(out / "parquet", table).height == rows > 0
     with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
         lineage = con.sql(
             "select distinct dataset, extract_sha256, load_run_id from staging.stg_sbs_r_nuts06_r2"
@@ -334,11 +341,11 @@ def test_unparseable_extract_fails_before_publishing(published, tmp_path):
 
 def test_rerun_on_same_inputs_reuses_loads_and_gives_identical_marts(published):
     out, first = published
-    before = {p.name: pl.read_parquet(p) for p in (out / "parquet").glob("*.parquet")}
+    before = all_exports(out / "parquet")
     second = pipeline(settings=Settings(source="demo", output_dir=out))
     assert second.run_id != first.run_id
     assert {d["status"] for d in second.datasets.values()} == {"unchanged"}
-    after = {p.name: pl.read_parquet(p) for p in (out / "parquet").glob("*.parquet")}
+    after = all_exports(out / "parquet")
     assert before.keys() == after.keys()
     for name, frame in before.items():
         assert frame.equals(after[name]), name
@@ -363,7 +370,7 @@ def test_a_second_concurrent_run_is_refused_and_changes_nothing(published):
 def test_timeseries_is_the_cluster_table_in_long_form(published):
     out, _ = published
     wide = pl.read_parquet(out / "parquet" / "fct_cluster_region_year.parquet")
-    long = pl.read_parquet(out / "parquet" / "fct_cluster_timeseries.parquet")
+    long = exports.read_polars(out / "parquet", "fct_cluster_timeseries")
     assert long.height == 8 * wide.height
     keys = ["region_code", "category_code", "year"]
     for measure in ("employment", "lq", "star_count"):
@@ -375,3 +382,54 @@ def test_timeseries_is_the_cluster_table_in_long_form(published):
         assert same.all(), measure
     flagged = long.join(wide.select(*keys, "has_break_flag"), on=keys)
     assert (flagged["flags"].str.contains("b") == flagged["has_break_flag"]).all()
+
+
+def test_every_export_reads_back_with_duckdb_and_polars_as_in_the_warehouse(published):
+    out, summary = published
+    parquet_dir = out / "parquet"
+    manifest = exports.read_manifest(parquet_dir)
+    assert manifest["run_id"] == (out / "current").resolve().name
+    assert set(manifest["tables"]) == set(summary.marts)
+    listed = {f["path"]: f for entry in manifest["tables"].values() for f in entry["files"]}
+    on_disk = {str(p.relative_to(parquet_dir)) for p in parquet_dir.rglob("*.parquet")}
+    assert set(listed) == on_disk
+    for path, entry in listed.items():
+        assert hashlib.sha256((parquet_dir / path).read_bytes()).hexdigest() == entry["sha256"]
+    assert manifest["tables"]["fct_cluster_stars"]["partitioned_by"] == ["year"]
+    assert len(manifest["tables"]["fct_cluster_stars"]["files"]) == 16  # one per year
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        for table, entry in manifest["tables"].items():
+            assert entry["grain"].startswith("One row per"), table
+            numeric = [
+                c["name"]
+                for c in entry["columns"]
+                if c["type"] in ("DOUBLE", "BIGINT", "INTEGER", "SMALLINT", "TINYINT")
+            ]
+            sums = ", ".join([f'sum("{c}")::double' for c in numeric] + ["count(*)"])
+            expected = con.sql(f"select {sums} from marts.{table}").fetchall()[0]
+            exported = con.sql(
+                f"select {sums} from {exports.read_parquet_sql(parquet_dir, table)}"
+            ).fetchall()[0]
+            for got, want in zip(exported, expected, strict=True):
+                assert got == want or got == pytest.approx(want, rel=1e-12), table
+            types = con.sql(
+                f"describe select * from {exports.read_parquet_sql(parquet_dir, table)}"
+            ).fetchall()
+            assert {name: dtype for name, dtype, *_ in types} == {
+                c["name"]: c["type"] for c in entry["columns"]
+            }, table
+            frame = exports.read_polars(parquet_dir, table)
+            assert frame.columns == [c["name"] for c in entry["columns"]]
+            assert frame.height == entry["rows"] == expected[-1]
+            for column, total in zip(numeric, expected, strict=False):
+                assert frame[column].cast(pl.Float64).sum() == pytest.approx(
+                    total or 0.0, rel=1e-9
+                ), (table, column)  # Polars sums an all-null column to 0
+        current = {
+            dataset: sorted(
+                r[0]
+                for r in con.sql(f'select distinct extract_sha256 from raw."{dataset}"').fetchall()
+            )
+            for dataset in summary.datasets
+        }
+    assert {d: s["extract_sha256"] for d, s in manifest["sources"].items()} == current

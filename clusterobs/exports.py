@@ -1,0 +1,184 @@
+"""The Parquet export of the marts: one file per mart, or a Hive-partitioned folder for the large ones
+(`<mart>/year=2019/data_0.parquet`), ZSTD, rows in a fixed order, and `_manifest.json` describing it all.
+
+The export is written into the run's own folder and becomes visible only when the run is published
+(one atomic rename, clusterobs/publish.py), so readers never see half an export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from clusterobs.failpoints import failpoint
+from clusterobs.warehouse import loaded_checksums, loaded_updated_stamp
+from transforms.duckdb_results import scalar
+
+MANIFEST = "_manifest.json"
+MANIFEST_VERSION = 1
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables of schema marts, by name."""
+    return [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name"
+        ).fetchall()
+    ]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, str]]:
+    """[{name, type}] of a mart, in column order."""
+    rows = con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where schema_name = 'marts' and table_name = ? order by column_index""",
+        [table],
+    ).fetchall()
+    return [{"name": name, "type": dtype} for name, dtype in rows]
+
+
+def file_entry(path: Path, root: Path) -> dict:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path.relative_to(root)), "bytes": path.stat().st_size, "sha256": digest}
+
+
+def export_marts(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    run_id: str,
+    partitioned: dict[str, list[str]],
+) -> dict[str, int]:
+    """Write every mart and the manifest into `out_dir`; returns rows per mart."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = {}
+    for table in mart_tables(con):
+        columns = table_columns(con, table)
+        by = [c for c in partitioned.get(table, []) if c in {col["name"] for col in columns}]
+        if by:
+            files = write_partitions(con, table, out_dir / table, by)
+            path = f"{table}/"
+        else:
+            target = out_dir / f"{table}.parquet"
+            con.execute(
+                f"copy (select * from marts.{table} order by all) to '{target}' "
+                "(format parquet, compression zstd)"
+            )
+            files = [target]
+            path = target.name
+        tables[table] = {
+            "path": path,
+            "partitioned_by": by,
+            "rows": scalar(con, f"select count(*) from marts.{table}"),
+            "columns": columns,
+            "grain": table_grain(con, table),
+            "files": [file_entry(f, out_dir) for f in files],
+        }
+        failpoint("export")
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tables": tables,
+        "sources": source_stamps(con),
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return {table: entry["rows"] for table, entry in tables.items()}
+
+
+def write_partitions(
+    con: duckdb.DuckDBPyConnection, table: str, folder: Path, by: list[str]
+) -> list[Path]:
+    """One file per partition (`<col>=<value>/.../data_0.parquet`), each written on its own so that its
+    rows keep the table's order (a single partitioned COPY interleaves threads' rows)."""
+    keys = ", ".join(f'"{c}"' for c in by)
+    files = []
+    for values in con.execute(f"select distinct {keys} from marts.{table} order by all").fetchall():
+        if any(v is None for v in values):
+            raise ValueError(f"marts.{table}: NULL in partition column(s) {by}")
+        target = folder.joinpath(*(f"{c}={v}" for c, v in zip(by, values, strict=True)))
+        target.mkdir(parents=True, exist_ok=True)
+        where = " and ".join(f'"{c}" = ?' for c in by)
+        con.execute(
+            f"copy (select * exclude ({keys}) from marts.{table} where {where} order by all) "
+            f"to '{target / 'data_0.parquet'}' (format parquet, compression zstd)",
+            list(values),
+        )
+        files.append(target / "data_0.parquet")
+    return files
+
+
+def table_grain(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The model's stated grain (`One row per ...`), from the table comment the model runner wrote."""
+    comment = scalar(
+        con,
+        f"select comment from duckdb_tables() where schema_name = 'marts' and table_name = '{table}'",
+    )
+    _, found, grain = (comment or "").rpartition("Grain: ")
+    return grain.strip() if found else None
+
+
+def source_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per loaded dataset: Eurostat's `updated` stamp and the checksums of the extracts behind the marts."""
+    datasets = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by table_name"
+        ).fetchall()
+    ]
+    return {
+        dataset: {
+            "eurostat_updated": loaded_updated_stamp(con, dataset),
+            "extract_sha256": sorted(loaded_checksums(con, dataset)),
+        }
+        for dataset in datasets
+    }
+
+
+def read_manifest(parquet_dir: Path) -> dict:
+    """The manifest of an export folder."""
+    return json.loads((parquet_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def parquet_glob(parquet_dir: Path, table: str) -> str:
+    """A path pattern reading one exported mart (a file, or every file of its partition folders)."""
+    entry = read_manifest(parquet_dir)["tables"][table]
+    if entry["partitioned_by"]:
+        return str(parquet_dir / entry["path"] / "**" / "*.parquet")
+    return str(parquet_dir / entry["path"])
+
+
+POLARS_TYPES = {"TINYINT": "Int8", "SMALLINT": "Int16", "INTEGER": "Int32", "BIGINT": "Int64",
+                "VARCHAR": "String", "BOOLEAN": "Boolean", "DOUBLE": "Float64"}  # fmt: skip
+
+
+def read_parquet_sql(parquet_dir: Path, table: str) -> str:
+    """A DuckDB `read_parquet(...)` expression for one exported mart, partition columns typed as in the
+    warehouse (a Hive path holds only text)."""
+    entry = read_manifest(parquet_dir)["tables"][table]
+    pattern = parquet_glob(parquet_dir, table).replace("'", "''")
+    if not entry["partitioned_by"]:
+        return f"read_parquet('{pattern}')"
+    types = {c["name"]: c["type"] for c in entry["columns"]}
+    hive = ", ".join(f"'{c}': {types[c]}" for c in entry["partitioned_by"])
+    return f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {{{hive}}})"
+
+
+def read_polars(parquet_dir: Path, table: str):
+    """One exported mart as a Polars frame, with the warehouse's column order and partition column types."""
+    import polars as pl
+
+    entry = read_manifest(parquet_dir)["tables"][table]
+    names = [c["name"] for c in entry["columns"]]
+    if not entry["partitioned_by"]:
+        return pl.read_parquet(parquet_glob(parquet_dir, table))
+    types = {c["name"]: c["type"] for c in entry["columns"]}
+    schema = {c: getattr(pl, POLARS_TYPES[types[c]]) for c in entry["partitioned_by"]}
+    frame = pl.read_parquet(
+        parquet_glob(parquet_dir, table), hive_partitioning=True, hive_schema=schema
+    )
+    return frame.select(names)
