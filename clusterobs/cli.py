@@ -282,6 +282,95 @@ INGEST_REPORT_KEYS = (
 )
 
 
+def published_warehouse(output_dir: Path) -> Path:
+    """The published warehouse of `output_dir`, or exit 2 saying to run first."""
+    from clusterobs.settings import Settings
+
+    path = Settings(output_dir=output_dir).warehouse_path
+    if not path.exists():
+        console.print(
+            f"[red]error:[/red] no published warehouse at {path}: run `clusterobs run` first",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    return path
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="a SQL query on the published warehouse (read-only)")],
+    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
+        "output"
+    ),
+    output_format: Annotated[
+        str, typer.Option("--format", help="'table' (default), 'csv', 'json' or 'parquet'")
+    ] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option(help="write the result to this file (required for parquet) instead of stdout"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="rows shown by --format table")] = 50,
+) -> None:
+    """Run a SQL query on the published warehouse and print the result (or write it to a file)."""
+    import duckdb
+
+    if output_format not in ("table", "csv", "json", "parquet"):
+        console.print(
+            f"[red]error:[/red] --format must be table, csv, json or parquet, not {output_format!r}"
+        )
+        raise typer.Exit(2)
+    if output_format == "parquet" and output is None:
+        console.print("[red]error:[/red] --format parquet needs --output FILE")
+        raise typer.Exit(2)
+    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+        try:
+            result = con.sql(sql)
+        except duckdb.Error as exc:
+            console.print(f"[red]error:[/red] {str(exc).splitlines()[0]}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        if result is None:
+            console.print("[red]error:[/red] the statement returned no rows to show (use a SELECT)")
+            raise typer.Exit(2)
+        frame = result.pl()
+    if output_format == "table":
+        table = Table(*frame.columns, caption=f"{frame.height:,} rows" + (
+            f" (first {limit} shown)" if frame.height > limit else ""))  # fmt: skip
+        for row in frame.head(limit).iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
+    elif output_format == "parquet":
+        frame.write_parquet(output, compression="zstd")
+    else:
+        text = frame.write_csv() if output_format == "csv" else frame.write_json()
+        if output is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def dictionary(
+    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
+        "output"
+    ),
+    write: Annotated[
+        bool, typer.Option(help="write docs/data_dictionary.md instead of printing it")
+    ] = False,
+) -> None:
+    """The data dictionary (every mart and analyst view: description, grain, sources, columns)."""
+    import duckdb
+
+    from clusterobs import catalog
+
+    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+        text = catalog.data_dictionary(con)
+    if write:
+        catalog.DICTIONARY.write_text(text, encoding="utf-8")
+        console.print(f"wrote {catalog.DICTIONARY}")
+    else:
+        print(text)
+
+
 @app.command("generate-demo")
 def generate_demo(
     out: Annotated[Path, typer.Option(help="folder to write the extracts into")] = Path(

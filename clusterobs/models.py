@@ -14,9 +14,14 @@ from sqlglot import exp
 from clusterobs.settings import SQL_DIR
 from transforms.duckdb_results import scalar
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "analyst")
 SOURCE_SCHEMAS = ("raw", "ref", "config")
-_PREFIX = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_")}
+_PREFIX = {
+    "staging": ("stg_",),
+    "intermediate": ("int_",),
+    "marts": ("fct_", "dim_"),
+    "analyst": ("v_",),
+}
 
 
 class ModelError(ValueError):

@@ -148,7 +148,7 @@ def _pipeline(settings: Settings) -> RunSummary:
             )
         try:
             with summary.timed("build"):  # the staging suites run meanwhile
-                tasks.build_models(run.warehouse, settings, ("intermediate", "marts"))
+                tasks.build_models(run.warehouse, settings, ("intermediate", "marts", "analyst"))
         finally:
             if staging_check is not None:
                 with summary.timed("validate"):  # what is left of them once the build is done

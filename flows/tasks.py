@@ -12,7 +12,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clusterobs import exports, models, validation, warehouse
+from clusterobs import catalog, exports, models, validation, warehouse
 from clusterobs.eurostat_api import EurostatClient
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
@@ -134,6 +134,8 @@ def build_models(
                 "view" if rows is None else f"{rows} rows",
                 time.perf_counter() - started,
             )
+        if "analyst" in layers:
+            catalog.comment_columns(con)
     return counts
 
 

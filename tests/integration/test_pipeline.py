@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -433,3 +434,72 @@ def test_every_export_reads_back_with_duckdb_and_polars_as_in_the_warehouse(publ
             for dataset in summary.datasets
         }
     assert {d: s["extract_sha256"] for d, s in manifest["sources"].items()} == current
+
+
+def test_analyst_views_comments_and_the_data_dictionary(published):
+    from clusterobs import catalog
+
+    out, _ = published
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        unlabelled = con.sql(
+            """select count(*) filter (where region_name is null or country_name is null
+                                          or category_name is null), count(*)
+               from analyst.v_cluster_region_year"""
+        ).fetchall()[0]
+        assert unlabelled[0] == 0 and unlabelled[1] > 1000
+        assert (
+            con.sql("select count(*) from analyst.v_cluster_region_year").fetchall()
+            == con.sql("select count(*) from marts.fct_cluster_region_year").fetchall()
+        )
+        undocumented = con.sql(
+            """select table_name || '.' || column_name from duckdb_columns()
+               where schema_name in ('marts', 'analyst') and comment is null"""
+        ).fetchall()
+        assert undocumented == []
+        lq = con.sql(
+            """select comment from duckdb_columns()
+               where table_name = 'fct_cluster_region_year' and column_name = 'lq'"""
+        ).fetchall()
+        assert "location quotient" in lq[0][0]
+        generated = catalog.data_dictionary(con)
+    assert generated == catalog.DICTIONARY.read_text(encoding="utf-8"), (
+        "docs/data_dictionary.md is stale: run `clusterobs dictionary --write`"
+    )
+    assert "(undocumented)" not in generated
+
+
+def test_query_command_prints_and_writes_every_format(published, tmp_path):
+    import subprocess
+    import sys
+
+    out, _ = published
+
+    def query(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "clusterobs.cli", "query", *args, "--output-dir", str(out)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    sql = "select region_code, region_name from marts.dim_region where region_code in ('AT', 'HR05') order by 1"
+    csv_out = query(sql, "--format", "csv")
+    assert csv_out.returncode == 0
+    assert csv_out.stdout.splitlines() == [
+        "region_code,region_name",
+        "AT,Österreich",
+        "HR05,Grad Zagreb",
+    ]
+    as_json = query(sql, "--format", "json")
+    assert [r["region_code"] for r in json.loads(as_json.stdout)] == ["AT", "HR05"]
+    table = query(sql)
+    assert "Grad Zagreb" in table.stdout and "2 rows" in table.stdout
+    target = tmp_path / "q.parquet"
+    assert query(sql, "--format", "parquet", "--output", str(target)).returncode == 0
+    assert pl.read_parquet(target)["region_name"].to_list() == ["Österreich", "Grad Zagreb"]
+    bad = query("select * from marts.no_such_table")
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
+    assert "no_such_table" in bad.stderr
+    nowhere = subprocess.run(
+        [sys.executable, "-m", "clusterobs.cli", "query", "select 1", "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert nowhere.returncode == 2 and "run `clusterobs run` first" in nowhere.stderr
