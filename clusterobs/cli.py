@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -52,9 +53,18 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the run summary as JSON on stdout")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            help="no log lines: a progress line while it runs, one summary line at the end",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (ingest, validate, build, export) and publish the outputs atomically."""
     _quiet_prefect_defaults()
+    if quiet or as_json:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # before Prefect is imported
     from pydantic import ValidationError
 
     from clusterobs.preflight import check_run_configuration
@@ -69,18 +79,27 @@ def run(
     except (ValueError, OSError) as exc:  # registry, star profiles, datasets, output folder
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
-    console.print(
-        f"clusterobs run: source [bold]{source}[/bold] -> {settings.output_path} (starting Prefect...)"
-    )
-    from flows.pipeline import pipeline
+    if not quiet:
+        console.print(
+            f"clusterobs run: source [bold]{source}[/bold] -> {settings.output_path} (starting Prefect...)"
+        )
+    from flows.pipeline import STAGE_LISTENERS, STAGES, pipeline
 
     if settings.validate_outputs:
         from clusterobs.validation import import_great_expectations_in_background
 
         import_great_expectations_in_background()  # overlaps Prefect's server start-up
     started = time.perf_counter()
+    status = console.status("starting Prefect ...") if quiet else contextlib.nullcontext()
     try:
-        summary = pipeline(settings=settings)
+        with status as shown:
+            if shown is not None:
+                STAGE_LISTENERS.append(
+                    lambda stage: shown.update(
+                        f"stage {STAGES.index(stage) + 1}/{len(STAGES)}: {stage} ..."
+                    )
+                )
+            summary = pipeline(settings=settings)
     except Exception as exc:  # the flow has already logged it and kept the previous outputs
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         console.print(
@@ -89,8 +108,17 @@ def run(
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
+    finally:
+        STAGE_LISTENERS.clear()
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
+        return
+    if quiet:
+        console.print(
+            f"published run {summary.run_id}: {len(summary.datasets)} datasets, "
+            f"{len(summary.marts)} marts, {time.perf_counter() - started:.1f} s -> {summary.run_folder}",
+            soft_wrap=True,
+        )
         return
     _print_summary(summary, time.perf_counter() - started)
 
@@ -369,6 +397,31 @@ def dictionary(
         console.print(f"wrote {catalog.DICTIONARY}")
     else:
         print(text)
+
+
+@app.command()
+def report(
+    region: Annotated[
+        str | None, typer.Option(help="NUTS-2 code of the region (default: a Europe-wide report)")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
+    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
+        "output"
+    ),
+) -> None:
+    """Write a self-contained static HTML report (star clusters, specialisation, scoreboard, trends)."""
+    import duckdb
+
+    from clusterobs.report import ReportError, build_report
+
+    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+        try:
+            page = build_report(con, region)
+        except ReportError as exc:
+            console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            raise typer.Exit(2) from None
+    output.write_text(page, encoding="utf-8")
+    console.print(f"wrote {output} ({len(page) / 1e6:.1f} MB, self-contained)")
 
 
 @app.command("generate-demo")

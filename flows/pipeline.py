@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +22,10 @@ from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 from flows import tasks
+
+# Called with a stage's name as it starts (the CLI's progress display listens here).
+STAGE_LISTENERS: list[Callable[[str], None]] = []
+STAGES = ("ingest", "build", "validate", "export", "publish")
 
 
 @dataclass
@@ -46,6 +50,8 @@ class RunSummary:
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the wall time of the block to `stage_seconds[stage]`."""
+        for listener in STAGE_LISTENERS:
+            listener(stage)
         started = time.perf_counter()
         try:
             yield

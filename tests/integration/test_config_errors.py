@@ -89,3 +89,14 @@ def test_a_full_disk_fails_the_run_and_keeps_the_previous_outputs(prefect_api, t
     assert f"previous outputs in {out} are unchanged" in line
     assert published_state(out) == before
     assert not list((out / "runs").glob("*.partial"))
+
+
+def test_quiet_run_prints_one_summary_line(prefect_api, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    done = cli("run", "--quiet", "--output-dir", str(tmp_path / "out"),
+               PREFECT_API_URL=PREFECT_API_URL.value())  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("published run "), done.stderr
+    assert "8 datasets, 12 marts" in lines[0] and not done.stdout.strip()

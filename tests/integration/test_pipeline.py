@@ -503,3 +503,58 @@ def test_query_command_prints_and_writes_every_format(published, tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert nowhere.returncode == 2 and "run `clusterobs run` first" in nowhere.stderr
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CLUSTEROBS_REQUIRE_BROWSER"),
+    reason="needs Debian's chromium package (installed by .ci/run): apt-get install chromium",
+)
+@pytest.mark.parametrize("region", ["HR05", None], ids=["region", "europe"])
+def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path, region):
+    from playwright.sync_api import sync_playwright
+
+    from clusterobs.report import build_report
+
+    out, _ = published
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        page_html = build_report(con, region)
+    path = tmp_path / "report.html"
+    path.write_text(page_html, encoding="utf-8")
+    # Self-contained: the browser below fails the test on any request that is not the file itself.
+    assert page_html.count("<svg") >= 3  # static fallbacks, drawn before any JavaScript runs
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+        )
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                problems.append(f"network: {r.url}") if not r.url.startswith("file:") else None
+            ),
+        )
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.chart.vega-embed svg.marks').length"
+            " === document.querySelectorAll('.chart').length",
+            timeout=30_000,
+        )
+        charts = page.evaluate("document.querySelectorAll('.chart.vega-embed svg.marks').length")
+        marks = page.evaluate(
+            "document.querySelectorAll('.chart svg.marks path, .chart svg.marks line').length"
+        )
+        title = page.title()
+        browser.close()
+    assert problems == []
+    assert charts == 3 and marks > 20
+    assert ("Grad Zagreb" if region else "Europe") in title

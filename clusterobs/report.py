@@ -1,0 +1,325 @@
+"""`clusterobs report`: one self-contained static HTML page for a region (or Europe-wide) from the published
+warehouse: its star clusters, most specialised clusters, scoreboard against its peers and employment
+trends. Charts are Vega-Lite specs made with Altair, drawn in the browser by the Vega JavaScript bundled
+into the page (vl-convert), over a static SVG of the same chart rendered at build time: the page needs
+no network and shows the charts even with JavaScript off."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import altair as alt
+import duckdb
+import vl_convert as vlc
+
+BREAK_YEAR = 2020.5  # SBS legacy (to 2020) / EBS (from 2021) regime change, marked on trend charts
+
+
+class ReportError(ValueError):
+    """The report cannot be made (unknown region, nothing published for it); the message says why."""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    note: str
+    table: list[dict] | None = None
+    chart: dict | None = None
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """Query result as a list of dicts."""
+    result = con.execute(sql, params or [])
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+
+
+def stars_text(row: dict) -> str:
+    return "★" * int(row.get("star_count") or 0)
+
+
+def specialisation_chart(data: list[dict], label: str) -> dict:
+    """Horizontal bars of the location quotients, LQ 2 (the classic star threshold) marked."""
+    base = alt.Chart(alt.Data(values=data))
+    bars = base.mark_bar().encode(
+        x=alt.X("lq:Q", title="location quotient"),
+        y=alt.Y(f"{label}:N", sort="-x", title=None),
+        tooltip=[f"{label}:N", "lq:Q", "employment:Q"],
+    )
+    rule = alt.Chart(alt.Data(values=[{"lq": 2}])).mark_rule(strokeDash=[4, 4]).encode(x="lq:Q")
+    return (bars + rule).properties(width=520, height=18 * max(len(data), 1)).to_dict()
+
+
+def scoreboard_chart(data: list[dict]) -> dict:
+    """Grouped bars: each scoreboard dimension's index (regions' average = 100) per region."""
+    return (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            x=alt.X("composite_index:Q", title="index (regions' average = 100)"),
+            y=alt.Y("region_name:N", title=None),
+            color=alt.Color("region_name:N", legend=None),
+            row=alt.Row(
+                "dimension:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+            ),
+            tooltip=["region_name:N", "dimension:N", "composite_index:Q"],
+        )
+        .properties(width=420)
+        .to_dict()
+    )
+
+
+def trend_chart(data: list[dict], series: str) -> dict:
+    """Employment lines by year, the 2020/2021 SBS regime change marked."""
+    lines = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None),
+            y=alt.Y("employment:Q", title="persons employed"),
+            color=alt.Color(f"{series}:N", title=None),
+            tooltip=[f"{series}:N", "year:Q", "employment:Q"],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"year": BREAK_YEAR, "label": "SBS regime change"}]))
+        .mark_rule(strokeDash=[4, 4], color="grey")
+        .encode(x="year:Q")
+    )
+    return (lines + rule).properties(width=620, height=280).to_dict()
+
+
+def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, list[Section]]:
+    names = rows(
+        con, "select region_name, nuts_level from marts.dim_region where region_code = ?", [region]
+    )
+    if not names:
+        raise ReportError(
+            f"region {region!r} is not in marts.dim_region (use a NUTS code such as AT13)"
+        )
+    cells = rows(
+        con,
+        """select * from analyst.v_cluster_region_year where region_code = ?
+           and year = (select max(year) from marts.fct_cluster_region_year where region_code = ?)""",
+        [region, region],
+    )
+    if not cells:
+        raise ReportError(
+            f"no cluster data for {region} ({names[0]['region_name']}): choose a NUTS-2 region"
+        )
+    year = cells[0]["year"]
+    starred = sorted(
+        (c for c in cells if c["star_count"] and c["category_type"] == "traded"),
+        key=lambda c: (-c["star_count"], -(c["lq"] or 0)),
+    )
+    star_table = [
+        {
+            "cluster": c["category_name"],
+            "stars": stars_text(c),
+            "employment": round(c["employment"] or 0),
+            "LQ": round(c["lq"] or 0, 2),
+            "focus %": round(100 * (c["focus_share"] or 0), 1),
+        }
+        for c in starred
+    ]
+    top = sorted(
+        (c for c in cells if c["lq"] is not None and c["category_type"] == "traded"),
+        key=lambda c: -c["lq"],
+    )[:10]
+    top_data = [
+        {"cluster": c["category_name"], "lq": c["lq"], "employment": c["employment"]} for c in top
+    ]
+    peers = rows(
+        con,
+        """with latest as (select max(year) as year from marts.fct_region_peers where region_code = ?),
+           regions as (
+               select ? as region_code
+               union all
+               select peer_region_code from marts.fct_region_peers, latest
+               where region_code = ? and fct_region_peers.year = latest.year
+           )
+           select s.region_name, s.dimension, s.composite_index
+           from analyst.v_ecosystem_scoreboard s, latest
+           where s.region_code in (select region_code from regions) and s.year = latest.year
+           order by s.dimension, s.region_name""",
+        [region, region, region],
+    )
+    leaders = [
+        c["category_code"]
+        for c in sorted(cells, key=lambda c: -(c["employment"] or 0))
+        if c["category_type"] == "traded"
+    ][:5]
+    trends = rows(
+        con,
+        """select category_name, year, employment from analyst.v_cluster_region_year
+           where region_code = ? and list_contains(?, category_code) and employment is not null
+           order by category_name, year""",
+        [region, leaders],
+    )
+    title = f"{names[0]['region_name']} ({region})"
+    return title, [
+        Section(
+            f"Star clusters, {year}",
+            "Traded cluster categories with at least one classic star "
+            "(size, specialisation, focus), most stars first.",
+            table=star_table,
+        ),
+        Section(
+            f"Most specialised clusters, {year}",
+            "Location quotients of the ten most specialised "
+            "traded categories; the dashed line is LQ 2, the specialisation star.",
+            chart=specialisation_chart(top_data, "cluster"),
+        ),
+        Section(
+            "Ecosystem scoreboard against peers",
+            "Dimension indices of the region and its nearest "
+            "peers (fct_region_peers), latest scoreboard year.",
+            chart=scoreboard_chart(peers) if peers else None,
+        ),
+        Section(
+            "Employment trends",
+            "The region's five largest traded clusters; the dashed line marks the "
+            "2020/2021 change of SBS regulation (series are not comparable across it).",
+            chart=trend_chart(trends, "category_name"),
+        ),
+    ]
+
+
+def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]:
+    year = rows(con, "select max(year) as year from marts.fct_cluster_region_year")[0]["year"]
+    if year is None:
+        raise ReportError("the published warehouse has no cluster data: run `clusterobs run` first")
+    starred = rows(
+        con,
+        """select region_name, country_name, category_name, star_count, employment, lq
+           from analyst.v_cluster_region_year
+           where year = ? and category_type = 'traded' and star_count = 3
+           order by lq desc limit 25""",
+        [year],
+    )
+    star_table = [
+        {
+            "region": r["region_name"],
+            "country": r["country_name"],
+            "cluster": r["category_name"],
+            "stars": stars_text(r),
+            "employment": round(r["employment"] or 0),
+            "LQ": round(r["lq"] or 0, 2),
+        }
+        for r in starred
+    ]
+    top = rows(
+        con,
+        """select region_name || ': ' || category_name as cell, lq, employment
+           from analyst.v_cluster_region_year
+           where year = ? and category_type = 'traded' and employment >= 1000 and lq is not null
+           order by lq desc limit 15""",
+        [year],
+    )
+    groups = rows(
+        con,
+        """select country_name as region_name, 'overall (country average)' as dimension,
+                  avg(composite_index) as composite_index
+           from analyst.v_ecosystem_scoreboard
+           where dimension = 'overall' and year = (select max(year) from marts.fct_ecosystem_scoreboard)
+           group by country_name order by country_name""",
+    )
+    leaders = rows(
+        con,
+        """select category_code from marts.fct_cluster_region_year
+           where year = ? and category_type = 'traded'
+           group by category_code order by sum(employment) desc limit 5""",
+        [year],
+    )
+    trends = rows(
+        con,
+        """select category_name, year, sum(employment) as employment
+           from analyst.v_cluster_region_year
+           where list_contains(?, category_code)
+           group by category_name, year order by category_name, year""",
+        [[r["category_code"] for r in leaders]],
+    )
+    return "Europe (all regions loaded)", [
+        Section(
+            f"Three-star clusters, {year}",
+            "Region-category cells with all three classic stars, by location quotient.",
+            table=star_table,
+        ),
+        Section(
+            f"Most specialised clusters, {year}",
+            "Highest location quotients among cells with at least 1,000 persons employed.",
+            chart=specialisation_chart(top, "cell"),
+        ),
+        Section(
+            "Ecosystem scoreboard by country",
+            "Average overall index of each country's regions (regions' average = 100).",
+            chart=scoreboard_chart(groups) if groups else None,
+        ),
+        Section(
+            "Employment trends",
+            "European employment of the five largest traded categories; the "
+            "dashed line marks the 2020/2021 change of SBS regulation.",
+            chart=trend_chart(trends, "category_name"),
+        ),
+    ]
+
+
+def html_table(data: list[dict]) -> str:
+    if not data:
+        return "<p class='empty'>None.</p>"
+    head = "".join(f"<th>{html.escape(str(k))}</th>" for k in data[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
+        for row in data
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def build_report(con: duckdb.DuckDBPyConnection, region: str | None = None) -> str:
+    """The report page (HTML text) for `region`, or Europe-wide when None."""
+    title, sections = region_sections(con, region) if region else europe_sections(con)
+    run = rows(
+        con,
+        "select run_id, finished_at from meta.load_runs where status = 'published' "
+        "order by finished_at desc limit 1",
+    )
+    stamp = f"run {run[0]['run_id']}" if run else "unpublished warehouse"
+    parts, specs = [], {}
+    for number, section in enumerate(sections, 1):
+        body = f"<p class='note'>{html.escape(section.note)}</p>"
+        if section.table is not None:
+            body += html_table(section.table)
+        if section.chart is not None:
+            chart_id = f"chart-{number}"
+            specs[chart_id] = section.chart
+            fallback = vlc.vegalite_to_svg(section.chart)
+            body += f"<div class='chart' id='{chart_id}'>{fallback}</div>"
+        elif section.table is None:
+            body += "<p class='empty'>No data.</p>"
+        parts.append(f"<section><h2>{html.escape(section.title)}</h2>{body}</section>")
+    script = (
+        f"const specs = {json.dumps(specs, default=str)};\n"
+        "for (const [id, spec] of Object.entries(specs)) {\n"
+        "  vegaEmbed('#' + id, spec, {actions: false, renderer: 'svg'}).catch(console.error);\n"
+        "}\n"
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>clusterobs: {html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }}
+.note {{ color: #555; }} .chart {{ margin: 0.5rem 0 1.5rem; }}
+</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="note">clusterobs cluster and ecosystem report, {html.escape(stamp)}. Source: Eurostat regional
+business statistics; methods in the project's docs.</p>
+{"".join(parts)}
+<script>{vlc.javascript_bundle()}</script>
+<script>{script}</script>
+</body></html>
+"""
