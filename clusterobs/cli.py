@@ -180,9 +180,14 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="print one JSON object per file on stdout")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="no log lines and no table: one summary line")
+    ] = False,
 ) -> None:
     """Load extract files into the warehouse's raw layer (one transaction per dataset) and report what each holds."""
     _quiet_prefect_defaults()
+    if quiet or as_json:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # before Prefect is imported
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         console.print(f"[red]error:[/red] not a file: {', '.join(missing)}")
@@ -201,6 +206,15 @@ def ingest(
     if as_json:
         for record in summary.files:
             print(json.dumps({k: record[k] for k in INGEST_REPORT_KEYS}))
+        return
+    if quiet:
+        loaded = sum(1 for d in summary.datasets.values() if d["status"] == "loaded")
+        console.print(
+            f"ingested {len(summary.files)} file(s) into {settings.warehouse_path} (run "
+            f"{summary.run_id}): {loaded} dataset(s) loaded, "
+            f"{sum(d['observations'] for d in summary.datasets.values()):,} observations",
+            soft_wrap=True,
+        )
         return
     table = Table(title=f"Ingested into {settings.warehouse_path} (run {summary.run_id})")
     for key in INGEST_REPORT_KEYS:

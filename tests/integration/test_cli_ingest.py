@@ -60,6 +60,12 @@ def test_ingest_reports_each_file_and_is_idempotent(prefect_api, tmp_path):
         ).fetchall() == [(1,)]
     assert os.readlink(out / "current") != published  # a new run was published, with the same data
 
+    quiet = runner.invoke(app, ["ingest", str(tsv), "--output-dir", str(out), "--quiet"])
+    assert quiet.exit_code == 0
+    lines = [line for line in quiet.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ingested 1 file(s) into"), quiet.output
+    assert "0 dataset(s) loaded, 8 observations" in lines[0]  # unchanged: nothing reloaded
+
 
 def test_bad_file_fails_closed(prefect_api, tmp_path):
     out = tmp_path / "out"
