@@ -283,6 +283,7 @@ class ExtractStats:
     value_sum: float | None
     extract_sha256: str
     warnings: tuple[str, ...] = ()
+    updated: str | None = None  # Eurostat's update stamp of the extract, when known
 
     def as_dict(self) -> dict:
         return asdict(self) | {"warnings": list(self.warnings)}
@@ -343,6 +344,7 @@ def extract_stats(
         value_sum=value_sum,
         extract_sha256=landed.sha256,
         warnings=tuple(parsed.warnings),
+        updated=landed.updated,
     )
 
 
@@ -550,6 +552,7 @@ def _recorded_stats(
         json.loads(flags or "{}"),
         value_sum,
         landed.sha256,
+        updated=landed.updated,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from clusterobs import publish, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
@@ -185,6 +185,16 @@ def _pipeline(settings: Settings) -> RunSummary:
     create_markdown_artifact(
         key="clusterobs-run", markdown=run_report(summary), description="clusterobs run summary"
     )
+    create_table_artifact(
+        key="clusterobs-datasets",
+        table=[{"dataset": name, **counts} for name, counts in summary.datasets.items()],
+        description="datasets of the run: load status, files, series, observations, values",
+    )
+    create_table_artifact(
+        key="clusterobs-marts",
+        table=[{"mart": name, "rows": rows} for name, rows in summary.marts.items()],
+        description="published marts and their rows",
+    )
     return summary
 
 
@@ -254,11 +264,16 @@ def run_report(summary: RunSummary) -> str:
     lines = [
         f"# clusterobs run {summary.run_id}: {summary.status}",
         "",
-        "| dataset | status | files | observations | values |",
-        "|---|---|---|---|---|",
+        "| dataset | Eurostat updated | status | files | observations | values |",
+        "|---|---|---|---|---|---|",
     ]
+    stamps: dict[str, set[str]] = {}
+    for record in summary.files:
+        if record.get("updated"):
+            stamps.setdefault(record["dataset"], set()).add(record["updated"])
     lines += [
-        f"| {d} | {v['status']} | {v['files']} | {v['observations']} | {v['values']} |"
+        f"| {d} | {', '.join(sorted(stamps.get(d, []))) or '-'} | {v['status']} | {v['files']} "
+        f"| {v['observations']} | {v['values']} |"
         for d, v in summary.datasets.items()
     ]
     lines += ["", "| mart | rows |", "|---|---|"] + [

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from clusterobs.settings import EurostatApi, Settings
-from flows.pipeline import pipeline
+from flows.pipeline import pipeline, run_report
 
 from ..eurostat_server import FakeEurostat, Reply, key_parts, too_big
 
@@ -44,6 +44,8 @@ def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_
         assert first.status == "published"
         assert {d["status"] for d in first.datasets.values()} == {"loaded"}
         assert first.datasets["sbs_r_nuts06_r2"]["files"] > 1
+        report = run_report(first)  # the run's markdown artifact names each dataset's update stamp
+        assert "| sbs_r_nuts06_r2 | 2026-11-27T23:00:00+0100 | loaded |" in report
         data_requests = len(server.data_requests())
 
         demo = pipeline(settings=Settings(source="demo", output_dir=tmp_path / "demo"))

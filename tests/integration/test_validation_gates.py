@@ -247,7 +247,13 @@ def test_data_docs_and_artifacts_are_published(published):
             return {a.key for a in await client.read_artifacts()}
 
     keys = asyncio.run(artifact_keys())
-    assert {"validation-staging", "validation-marts", "clusterobs-run"} <= keys
+    assert {
+        "validation-staging",
+        "validation-marts",
+        "clusterobs-run",
+        "clusterobs-datasets",
+        "clusterobs-marts",
+    } <= keys
 
 
 def test_duckdb_measured_and_pandas_validation_agree(warehouse_copy):

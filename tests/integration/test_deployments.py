@@ -1,0 +1,105 @@
+"""Scheduled deployments: a real `prefect server start` on 127.0.0.1, the repository's deployments served
+by `python -m flows.deployments`, a run triggered through the API and followed to completion."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from clusterobs.settings import PROJECT_ROOT, EurostatApi, Settings
+from flows.deployments import DAILY, MONTHLY, changed_datasets
+
+from ..eurostat_server import FakeEurostat
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except Exception:  # not up yet
+            result = None
+        if result:
+            return result
+        time.sleep(0.5)
+    raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    """`prefect server start` on a free port of 127.0.0.1 with its own PREFECT_HOME; yields the API URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home")),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_until(lambda: httpx.get(f"{url}/health").status_code == 200, 120, "prefect server")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_served_deployment_runs_through_the_api(prefect_server, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    served = subprocess.Popen(
+        [sys.executable, "-m", "flows.deployments"], env=env, cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+
+            def deployment(name: str):
+                with get_client(sync_client=True) as client:
+                    return client.read_deployment_by_name(name)
+
+            monthly = wait_until(
+                lambda: deployment("clusterobs-refresh/monthly-full-refresh"), 90, "deployment"
+            )
+            daily = deployment("clusterobs-update-check/daily-update-check")
+            assert [s.schedule.cron for s in monthly.schedules] == [MONTHLY]
+            assert [s.schedule.cron for s in daily.schedules] == [DAILY]
+            out = tmp_path / "out"
+            run = run_deployment(
+                "clusterobs-refresh/monthly-full-refresh",
+                parameters={"source": "demo", "output_dir": str(out)},
+                timeout=600,
+            )
+        assert run.state.is_completed(), run.state
+        assert (out / "current").is_symlink()
+        assert (out / "parquet" / "_manifest.json").is_file()
+    finally:
+        served.terminate()
+        served.wait(timeout=30)
+
+
+def test_update_check_finds_datasets_updated_since_the_published_run(tmp_path):
+    with FakeEurostat() as server:
+        server.serve_demo({})
+        api = EurostatApi(sdmx_base_url=server.url, statistics_base_url=server.url, retries=0)
+        settings = Settings(output_dir=tmp_path / "nothing-published", eurostat=api)
+        changed = changed_datasets.fn(settings)
+    assert "sbs_r_nuts06_r2" in changed and "sbs_r_nuts2021" in changed  # nothing loaded yet
