@@ -41,14 +41,23 @@ def run(
     source: Annotated[
         str,
         typer.Option(
-            help="'demo' (bundled extracts), 'eurostat' (live API, datasets.toml) or a folder of extract files"
+            help="'demo' (bundled extracts), 'eurostat' (live API, datasets.toml) or a folder of extract files",
+            envvar="CLUSTEROBS_SOURCE",
         ),
     ] = "demo",
     output_dir: Annotated[
-        Path, typer.Option(help="folder for the warehouse, Parquet export and run folders")
+        Path,
+        typer.Option(
+            help="folder for the warehouse, Parquet export and run folders",
+            envvar="CLUSTEROBS_OUTPUT_DIR",
+        ),
     ] = Path("output"),
     lq_denominator: Annotated[
-        str, typer.Option(help="LQ denominator: 'total' or 'traded' employment")
+        str,
+        typer.Option(
+            help="LQ denominator: 'total' or 'traded' employment",
+            envvar="CLUSTEROBS_LQ_DENOMINATOR",
+        ),
     ] = "total",
     as_json: Annotated[
         bool, typer.Option("--json", help="print the run summary as JSON on stdout")
@@ -174,9 +183,10 @@ def ingest(
             help="dataset code for all files (default: declared in the file, else its name)"
         ),
     ] = None,
-    output_dir: Annotated[Path, typer.Option(help="folder of the warehouse to load into")] = Path(
-        "output"
-    ),
+    output_dir: Annotated[
+        Path,
+        typer.Option(help="folder of the warehouse to load into", envvar="CLUSTEROBS_OUTPUT_DIR"),
+    ] = Path("output"),
     as_json: Annotated[
         bool, typer.Option("--json", help="print one JSON object per file on stdout")
     ] = False,
@@ -246,9 +256,9 @@ def ingest(
 
 @app.command()
 def validate(
-    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
-        "output"
-    ),
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
     stage: Annotated[str, typer.Option(help="'all', 'staging' or 'marts'")] = "all",
     as_json: Annotated[
         bool, typer.Option("--json", help="print every expectation result as JSON on stdout")
@@ -341,9 +351,9 @@ def published_warehouse(output_dir: Path) -> Path:
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="a SQL query on the published warehouse (read-only)")],
-    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
-        "output"
-    ),
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
     output_format: Annotated[
         str, typer.Option("--format", help="'table' (default), 'csv', 'json' or 'parquet'")
     ] = "table",
@@ -392,9 +402,9 @@ def query(
 
 @app.command()
 def dictionary(
-    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
-        "output"
-    ),
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
     write: Annotated[
         bool, typer.Option(help="write docs/data_dictionary.md instead of printing it")
     ] = False,
@@ -419,9 +429,9 @@ def report(
         str | None, typer.Option(help="NUTS-2 code of the region (default: a Europe-wide report)")
     ] = None,
     output: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
-    output_dir: Annotated[Path, typer.Option(help="folder of the published warehouse")] = Path(
-        "output"
-    ),
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
 ) -> None:
     """Write a self-contained static HTML report (star clusters, specialisation, scoreboard, trends)."""
     import duckdb

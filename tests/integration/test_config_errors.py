@@ -100,3 +100,14 @@ def test_quiet_run_prints_one_summary_line(prefect_api, tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("published run "), done.stderr
     assert "8 datasets, 12 marts" in lines[0] and not done.stdout.strip()
+
+
+def test_the_output_folder_can_come_from_the_environment(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = cli("run", CLUSTEROBS_OUTPUT_DIR=str(blocker / "out"))
+    assert done.returncode == 2
+    assert f"output_dir {blocker / 'out'} cannot be created or written" in one_error_line(done)
+    empty = cli("query", "select 1", CLUSTEROBS_OUTPUT_DIR=str(tmp_path))
+    assert empty.returncode == 2
+    assert f"no published warehouse at {tmp_path / 'clusterobs.duckdb'}" in one_error_line(empty)
