@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from clusterobs.catalog import relation_columns
 from clusterobs.failpoints import failpoint
 from clusterobs.warehouse import loaded_checksums, loaded_updated_stamp
 from transforms.duckdb_results import scalar
@@ -34,12 +35,7 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, str]]:
     """[{name, type}] of a mart, in column order."""
-    rows = con.execute(
-        """select column_name, data_type from duckdb_columns()
-           where schema_name = 'marts' and table_name = ? order by column_index""",
-        [table],
-    ).fetchall()
-    return [{"name": name, "type": dtype} for name, dtype in rows]
+    return [{"name": name, "type": dtype} for name, dtype in relation_columns(con, "marts", table)]
 
 
 def file_entry(path: Path, root: Path) -> dict:

@@ -24,32 +24,13 @@ def nuts_2021(shared: Path) -> pl.DataFrame:
     """NUTS 2021 codes of the EU-27 with name, level, parent and country, extra-regio flagged."""
     raw = pl.read_excel(shared / "eurostat_NUTS2021.xlsx", sheet_name="NUTS & SR 2021")
     name_columns = ["Country", "NUTS level 1", "NUTS level 2", "NUTS level 3"]
-    return (
+    return nuts_table(
         raw.select(
             pl.col("Code 2021").str.strip_chars().alias("nuts_code"),
             pl.coalesce(name_columns).str.strip_chars().alias("nuts_name"),
             pl.col("NUTS level").cast(pl.Int8).alias("nuts_level"),
-        )
-        .filter(pl.col("nuts_code").is_not_null() & pl.col("nuts_level").is_not_null())
-        .with_columns(
-            pl.col("nuts_code").str.slice(0, 2).alias("country_code"),
-            pl.when(pl.col("nuts_level") > 0)
-            .then(pl.col("nuts_code").str.slice(0, pl.col("nuts_code").str.len_chars() - 1))
-            .alias("parent_code"),
-            pl.col("nuts_code").str.ends_with("Z").alias("is_extra_regio"),
-            pl.lit(2021, pl.Int16).alias("nuts_version"),
-        )
-        .filter(pl.col("country_code").is_in(EU27))
-        .select(
-            "nuts_code",
-            "nuts_version",
-            "nuts_level",
-            "country_code",
-            "parent_code",
-            "nuts_name",
-            "is_extra_regio",
-        )
-        .sort("nuts_code")
+        ),
+        2021,
     )
 
 

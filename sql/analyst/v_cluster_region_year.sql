@@ -10,11 +10,6 @@ regions as (
     select * from marts.dim_region
 ),
 
-countries as (
-    select region_code as country_code, region_name as country_name from marts.dim_region
-    where nuts_level = 0
-),
-
 categories as (
     select * from marts.dim_cluster_category
 ),
@@ -22,14 +17,13 @@ categories as (
 final as (
     select
         regions.region_name,
-        countries.country_name,
+        regions.country_name,
         categories.category_name,
         cells.year,
         regions.nuts_level,
         cells.* exclude (year),
     from cells
     left join regions using (region_code)
-    left join countries on countries.country_code = cells.country_code
     left join categories using (category_code)
 )
 

@@ -9,20 +9,14 @@ regions as (
     select * from marts.dim_region
 ),
 
-countries as (
-    select region_code as country_code, region_name as country_name from marts.dim_region
-    where nuts_level = 0
-),
-
 final as (
     select
         regions.region_name,
-        countries.country_name,
+        regions.country_name,
         categories.category_name,
         trends.*,
     from trends
     left join regions using (region_code)
-    left join countries on countries.country_code = left(trends.region_code, 2)
     left join marts.dim_cluster_category as categories using (category_code)
 )
 

@@ -1,4 +1,4 @@
--- NUTS regions of the EU-27 with names, level, parent and country: every code of the target NUTS version
+-- NUTS regions of the EU-27 with names, level, parent and country (code and name): every code of the target NUTS version
 -- (setting nuts_target_version), plus codes of the other shipped versions (2016, 2021, 2024) that it does
 -- not have (a region left unbridged keeps such a code), each with its newest version.
 -- One row per NUTS code.
@@ -19,15 +19,18 @@ ranked as (
 
 final as (
     select
-        nuts_code as region_code,
-        nuts_name as region_name,
-        nuts_level,
-        country_code,
-        parent_code,
-        is_extra_regio,
-        nuts_version,
-        is_in_target_version,
+        ranked.nuts_code as region_code,
+        ranked.nuts_name as region_name,
+        ranked.nuts_level,
+        ranked.country_code,
+        countries.nuts_name as country_name,
+        ranked.parent_code,
+        ranked.is_extra_regio,
+        ranked.nuts_version,
+        ranked.is_in_target_version,
     from ranked
+    left join ranked as countries
+        on countries.nuts_code = ranked.country_code and countries.nuts_level = 0
 )
 
 select * from final
