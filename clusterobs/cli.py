@@ -73,7 +73,7 @@ def run(
     """Run the whole pipeline (ingest, validate, build, export) and publish the outputs atomically."""
     _quiet_prefect_defaults()
     if quiet or as_json:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # before Prefect is imported
+        _quiet_logs()
     from pydantic import ValidationError
 
     from clusterobs.preflight import check_run_configuration
@@ -130,6 +130,12 @@ def run(
         )
         return
     _print_summary(summary, time.perf_counter() - started)
+
+
+def _quiet_logs() -> None:
+    """Warnings and errors only, from Prefect and Dask (set before either is imported)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 def _print_summary(summary, wall_seconds: float) -> None:
@@ -197,13 +203,13 @@ def ingest(
     """Load extract files into the warehouse's raw layer (one transaction per dataset) and report what each holds."""
     _quiet_prefect_defaults()
     if quiet or as_json:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # before Prefect is imported
+        _quiet_logs()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         console.print(f"[red]error:[/red] not a file: {', '.join(missing)}")
         raise typer.Exit(2)
     from clusterobs.settings import Settings
-    from flows.pipeline import ingest as ingest_flow
+    from flows.pipeline import ingest_files as ingest_flow
 
     settings = Settings(output_dir=output_dir)
     try:

@@ -9,6 +9,7 @@ carries Eurostat's own message. A semaphore keeps the number of requests in flig
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import re
@@ -17,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from types import EllipsisType
 
 import httpx
 from tenacity import (
@@ -208,10 +210,16 @@ class EurostatClient:
         return updated_from_dataflow(response)
 
     def download(
-        self, spec: DatasetSpec, landing_dir: Path, geo_codes: list[str]
+        self,
+        spec: DatasetSpec,
+        landing_dir: Path,
+        geo_codes: list[str],
+        updated: str | EllipsisType | None = ...,
     ) -> list[LandedFile]:
-        """All slices of a registry dataset, landed; raises EurostatApiError with Eurostat's message."""
-        updated = self.updated_stamp(spec.name)
+        """All slices of a registry dataset, landed with Eurostat's `updated` stamp (asked for unless
+        given); raises EurostatApiError with Eurostat's message."""
+        if updated is ...:
+            updated = self.updated_stamp(spec.name)
         return self._download_slice(
             spec, first_slice(spec), landing_dir, geo_codes, updated, depth=0
         )
@@ -307,6 +315,17 @@ class EurostatClient:
             seconds = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
             raise TransientError(url, status, message, seconds)
         raise EurostatApiError(url, status, message)
+
+
+def request_fingerprint(api: EurostatApi, spec: DatasetSpec, geo_codes: list[str]) -> str:
+    """SHA-256 of what a download asks Eurostat for: the API base URLs, the dataset's registry entry
+    (filters, years, format) and the NUTS codes a too-big request is split by."""
+    request = {
+        "api": [api.sdmx_base_url, api.statistics_base_url],
+        "spec": spec.model_dump(mode="json"),
+        "geo_codes": sorted(geo_codes),
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
 def body_problem(path: Path) -> str | None:

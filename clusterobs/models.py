@@ -40,6 +40,9 @@ class Model:
     grain: str
     depends_on: frozenset[str] = field(default_factory=frozenset)
     materialized: str = "table"  # or "view": a header line "-- Materialized: view"
+    # "-- Partitioned: country": a country's rows depend only on that country's input rows, so the model
+    # can be built one country at a time (clusterobs.partitions, task_runner=dask)
+    partitioned_by_country: bool = False
 
     @property
     def relation(self) -> str:
@@ -72,8 +75,17 @@ def parsed_model(path: Path) -> Model:
                 raise ModelError(
                     f"{path}: 'Materialized:' is 'table' or 'view', not {materialized!r}"
                 )
+    partitioned = [
+        (h.split(":", 1)[1].split() or [""])[0]  # a note may follow
+        for h in header
+        if h.lower().startswith("partitioned:")
+    ]
+    if partitioned and partitioned != ["country"]:
+        raise ModelError(f"{path}: 'Partitioned:' is 'country', not {partitioned[0]!r}")
     description = " ".join(
-        h for h in header if h != grain and not h.lower().startswith("materialized:")
+        h
+        for h in header
+        if h != grain and not h.lower().startswith(("materialized:", "partitioned:"))
     )
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
@@ -85,7 +97,7 @@ def parsed_model(path: Path) -> Model:
         raise ModelError(
             f"{path}: references outside the known schemas: {', '.join(sorted(unknown_schemas))}"
         )
-    return Model(name, layer, path, sql, description, grain, refs, materialized)
+    return Model(name, layer, path, sql, description, grain, refs, materialized, bool(partitioned))
 
 
 def discovered_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -114,8 +126,30 @@ def ordered_models(models: dict[str, Model], layers: tuple[str, ...] = LAYERS) -
     return [models[r] for r in order if models[r].layer in layers]
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int | None:
-    """Materialise one model as a table (rows returned) or a view (None), its description and grain as the comment."""
+def country_partitioned(models: dict[str, Model]) -> list[Model]:
+    """The models marked `Partitioned: country`, in dependency order; raises unless each reads only
+    staging, ref and config relations and other partitioned models (what a country's build can have)."""
+    chosen = [m for m in ordered_models(models) if m.partitioned_by_country]
+    names = {m.relation for m in chosen}
+    for model in chosen:
+        outside = {
+            d
+            for d in model.depends_on
+            if d.split(".")[0] in LAYERS and d.split(".")[0] != "staging" and d not in names
+        }
+        if outside:
+            raise ModelError(
+                f"{model.path}: partitioned by country, but reads {', '.join(sorted(outside))}, "
+                "which is not (mark it 'Partitioned: country' too, or remove the mark)"
+            )
+    return chosen
+
+
+def run_model(
+    con: duckdb.DuckDBPyConnection, model: Model, select_sql: str | None = None
+) -> int | None:
+    """Materialise one model as a table (rows returned) or a view (None), its description and grain as
+    the comment; `select_sql` instead of the model's SQL gives the same relation built elsewhere."""
     con.execute(f"create schema if not exists {model.layer}")
     existing = con.execute(
         "select table_type from information_schema.tables where table_schema = ? and table_name = ?",
@@ -124,7 +158,7 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int | None:
     kind = model.materialized
     if existing and existing[0][0] != ("VIEW" if kind == "view" else "BASE TABLE"):
         con.execute(f"drop {'table' if kind == 'view' else 'view'} {model.relation}")
-    con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
+    con.execute(f"create or replace {kind} {model.relation} as\n{select_sql or model.sql}")
     comment = f"{model.description} Grain: {model.grain}".strip()
     con.execute(f"comment on {kind} {model.relation} is {sql_string(comment)}")
     if kind == "view":

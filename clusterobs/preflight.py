@@ -3,6 +3,8 @@ command with one line naming the setting and what to do, not a traceback from de
 
 from __future__ import annotations
 
+import importlib.util
+
 from clusterobs import publish
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
@@ -39,3 +41,8 @@ def check_run_configuration(settings: Settings) -> None:
             f"output_dir {settings.output_path} cannot be created or written "
             f"({exc.strerror or exc}): choose another --output-dir"
         ) from None
+    if settings.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
+        raise ConfigurationError(
+            "task_runner 'dask' needs prefect-dask, which is not installed: "
+            "run `uv sync --extra dask`, or set CLUSTEROBS_TASK_RUNNER=threads"
+        )

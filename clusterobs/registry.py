@@ -50,3 +50,22 @@ def load_registry(path: Path) -> dict[str, DatasetSpec]:
     return load_named_tables(
         path, "datasets", DatasetSpec, RegistryError, "dataset registry", "code"
     )
+
+
+def run_years(
+    spec: DatasetSpec, first_year: int | None, last_year: int | None
+) -> tuple[int | None, int | None]:
+    """(start, end) of a dataset in a run: its registry years within [first_year, last_year]
+    (None: open; start > end: no year of it is in the run)."""
+    start = max(filter(None, (spec.start, first_year)), default=None)
+    end = min(filter(None, (spec.end, last_year)), default=None)
+    return start, end
+
+
+def within_years(spec: DatasetSpec, first_year: int | None, last_year: int | None) -> DatasetSpec:
+    """The spec with its requested years narrowed to the run's; unchanged when they do not overlap its own
+    (then the staging models keep none of them)."""
+    start, end = run_years(spec, first_year, last_year)
+    if start and end and end < start:
+        return spec
+    return spec.model_copy(update={"start": start, "end": end})

@@ -93,6 +93,11 @@ class EurostatApi(BaseModel):
     task_retry_delay_seconds: list[float] = Field(
         default_factory=lambda: [30.0, 120.0], description="delays between those"
     )
+    task_timeout_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="Prefect timeout of one dataset's download task (all its requests)",
+    )
 
 
 class Settings(BaseSettings):
@@ -112,6 +117,18 @@ class Settings(BaseSettings):
     countries: list[str] | None = Field(
         None,
         description="countries whose NUTS regions a too-big Eurostat request is split by (default: EU-27)",
+    )
+    first_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2100,
+        description="first year a run requests from Eurostat and keeps in staging (default: each dataset's registry start)",
+    )
+    last_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2100,
+        description="last year a run requests from Eurostat and keeps in staging (default: each dataset's registry end, or the latest)",
     )
     landing_dir: Path | None = Field(
         None, description="immutable copies of every extract (default: <output_dir>/landing)"
@@ -201,10 +218,39 @@ class Settings(BaseSettings):
         2021,
         description="NUTS version the cluster tables and trends are expressed in (regions of other versions are converted through ref.nuts_correspondence)",
     )
+    download_cache_dir: Path | None = Field(
+        None,
+        description="Prefect's persisted results of Eurostat downloads, keyed on dataset, filters and Eurostat's `updated` stamp (default: <output_dir>/cache/downloads)",
+    )
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads",
+        description="where extraction (download and parse) runs: threads of this process, or a Dask cluster (`uv sync --extra dask`)",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="scheduler of an existing Dask cluster (tcp://host:8786); unset with task_runner=dask: a local cluster",
+    )
+    dask_workers: int = Field(
+        2,
+        ge=1,
+        description="worker processes of the local Dask cluster (task_runner=dask, no dask_address)",
+    )
     nuts_split_rule: Literal["first_year_shares", "none"] = Field(
         "first_year_shares",
         description="how a region split between NUTS versions is bridged: by its successors' shares in their first reported year, or not at all (kept under its old code, trends get break reason nuts_recode)",
     )
+
+    @model_validator(mode="after")
+    def _years_ordered(self) -> Settings:
+        if self.first_year and self.last_year and self.last_year < self.first_year:
+            raise ValueError(f"last_year {self.last_year} is before first_year {self.first_year}")
+        return self
+
+    @property
+    def download_cache_path(self) -> Path:
+        if self.download_cache_dir:
+            return self.resolve(self.download_cache_dir)
+        return self.output_path / "cache" / "downloads"
 
     @property
     def registry_path(self) -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import polars as pl
 
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
-from clusterobs.registry import load_registry
+from clusterobs.registry import load_registry, run_years
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
 from transforms.duckdb_results import first_row, scalar
@@ -188,6 +190,8 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "scoreboard_peer_count": f"{settings.scoreboard.peer_count}",
         "nuts_target_version": f"{settings.nuts_target_version}::smallint",
         "nuts_split_rule": f"'{settings.nuts_split_rule}'",
+        "first_year": f"{settings.first_year or 0}::smallint",
+        "last_year": f"{settings.last_year or 9999}::smallint",
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
@@ -204,11 +208,14 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
         schema={"window_start": pl.Int16, "window_end": pl.Int16},
     )
     registry = load_registry(settings.registry_path)
+    year_spans = [
+        run_years(spec, settings.first_year, settings.last_year) for spec in registry.values()
+    ]
     years = pl.DataFrame(
         {
             "dataset": list(registry),
-            "start_year": [spec.start for spec in registry.values()],
-            "end_year": [spec.end for spec in registry.values()],
+            "start_year": [start for start, _ in year_spans],
+            "end_year": [end for _, end in year_spans],
             "nuts_version": [spec.nuts_version for spec in registry.values()],
         },
         schema={
@@ -424,52 +431,124 @@ def load_dataset(
     if not files:
         raise ValueError(f"no extract files for {dataset}")
     if loaded_checksums(con, dataset) == {f.sha256 for f in files}:
-        return DatasetLoad(
-            dataset, "unchanged", tuple(_recorded_stats(con, dataset, f) for f in files)
-        )
+        return unchanged_load(con, dataset, files)
     incoming = f'raw."__incoming_{dataset}"'
     stats = []
-    con.execute("begin transaction")
-    try:
-        con.execute("set variable load_run_id = ?", [run_id])
-        con.execute("set variable extract_checksums = ?::varchar[]", [[f.sha256 for f in files]])
+    with _load_transaction(con, run_id, files):
         dimensions = None
         for number, landed in enumerate(files):
             con.execute("set variable extract_number = ?::smallint", [number])
             target = incoming if len(files) == 1 else f"_slice_{number}"
-            try:
-                extract = read_extract(con, landed.path, dataset, target=target)
-            except ExtractError as exc:
-                raise ExtractError(landed.source, exc.line, exc.problem) from None
-            extract.warnings[:] = [
-                w.replace(str(landed.path), landed.source) for w in extract.warnings
-            ]
+            extract = _parsed(con, landed, dataset, target)
             if dimensions is not None and extract.dimensions != dimensions:
-                raise ExtractError(
-                    landed.source,
-                    None,
-                    f"{dataset}: dimensions {extract.dimensions} differ from {dimensions} in {files[0].source}",
-                )
+                raise _dimension_mismatch(dataset, landed, extract.dimensions, files[0], dimensions)
             dimensions = extract.dimensions
             stats.append(extract_stats(con, extract, landed))
         if len(files) > 1:
-            _union_slices(con, incoming, dataset, dimensions, len(files))
+            slices = [f"_slice_{number}" for number in range(len(files))]
+            _union_slices(con, incoming, dataset, dimensions, slices)
+            for name in slices:
+                con.execute(f"drop table {name}")
             _raise_on_overlap(con, incoming, dataset, dimensions, files)
-        con.execute(f'drop table if exists raw."{dataset}"')
-        con.execute(f'alter table {incoming} rename to "{dataset}"')
-        for landed, stat in zip(files, stats, strict=True):
-            con.execute(
-                """insert or replace into meta.extracts
-                   (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
-                    loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
-                    flag_counts)
-                   values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    dataset, landed.sha256, landed.source, landed.bytes, stat.series, stat.observations,
-                    stat.values, run_id, str(landed.path), stat.format, landed.updated, landed.fetched_at,
-                    stat.missing, stat.value_sum, json.dumps(stat.flags),
-                ],
-            )  # fmt: skip
+        _replace_raw(con, dataset, incoming, files, stats, run_id)
+    return DatasetLoad(dataset, "loaded", tuple(stats))
+
+
+def unchanged_load(
+    con: duckdb.DuckDBPyConnection, dataset: str, files: list[LandedFile]
+) -> DatasetLoad:
+    """The load of a dataset whose extracts are the loaded ones: nothing is written."""
+    return DatasetLoad(dataset, "unchanged", tuple(_recorded_stats(con, dataset, f) for f in files))
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One extract parsed into a Parquet file of the long schema's stored columns: what a worker hands
+    to the warehouse's single writer (`parse_to_parquet` -> `load_parsed`)."""
+
+    landed: LandedFile
+    parquet: Path
+    dimensions: tuple[str, ...]
+    stats: ExtractStats
+
+
+def parse_to_parquet(
+    landed: LandedFile, dataset: str, number: int, exchange_dir: Path, memory_limit: str | None
+) -> ParsedFile:
+    """Parse extract file `number` of a dataset in an in-memory DuckDB and write it to `exchange_dir`
+    (no warehouse needed: this runs on any worker that sees the landing and exchange folders)."""
+    exchange_dir.mkdir(parents=True, exist_ok=True)
+    target = exchange_dir / f"{dataset}__{number}.parquet"
+    partial = target.with_name(f".{target.name}.partial")
+    with duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {}) as con:
+        con.execute("set variable extract_number = ?::smallint", [number])
+        extract = _parsed(con, landed, dataset, "_parsed")
+        stats = extract_stats(con, extract, landed)
+        stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
+        con.execute(
+            f"copy (select {stored} from _parsed) to '{partial}' (format parquet, compression zstd)"
+        )
+    partial.replace(target)
+    return ParsedFile(landed, target, tuple(extract.dimensions), stats)
+
+
+def load_parsed(
+    con: duckdb.DuckDBPyConnection, dataset: str, parsed: list[ParsedFile], run_id: str
+) -> DatasetLoad:
+    """Replace raw.<dataset> by parsed Parquet files (from `parse_to_parquet`) in one transaction;
+    the table is the one `load_dataset` makes of the same extracts."""
+    if not parsed:
+        raise ValueError(f"no parsed extract files for {dataset}")
+    files = [p.landed for p in parsed]
+    dimensions = list(parsed[0].dimensions)
+    for other in parsed[1:]:
+        if list(other.dimensions) != dimensions:
+            raise _dimension_mismatch(
+                dataset, other.landed, list(other.dimensions), files[0], dimensions
+            )
+    incoming = f'raw."__incoming_{dataset}"'
+    with _load_transaction(con, run_id, files):
+        sources = [f"read_parquet('{p.parquet}')" for p in parsed]
+        _union_slices(con, incoming, dataset, dimensions, sources)
+        if len(parsed) > 1:
+            _raise_on_overlap(con, incoming, dataset, dimensions, files)
+        stats = [p.stats for p in parsed]
+        _replace_raw(con, dataset, incoming, files, stats, run_id)
+    return DatasetLoad(dataset, "loaded", tuple(stats))
+
+
+def _parsed(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: str, target: str
+) -> ParsedExtract:
+    """`read_extract` of a landed file, its errors and warnings naming the file it came from."""
+    try:
+        extract = read_extract(con, landed.path, dataset, target=target)
+    except ExtractError as exc:
+        raise ExtractError(landed.source, exc.line, exc.problem) from None
+    extract.warnings[:] = [w.replace(str(landed.path), landed.source) for w in extract.warnings]
+    return extract
+
+
+def _dimension_mismatch(
+    dataset: str, landed: LandedFile, dimensions: list[str], first: LandedFile, expected: list[str]
+) -> ExtractError:
+    return ExtractError(
+        landed.source,
+        None,
+        f"{dataset}: dimensions {dimensions} differ from {expected} in {first.source}",
+    )
+
+
+@contextmanager
+def _load_transaction(
+    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandedFile]
+) -> Iterator[None]:
+    """A transaction with the lineage variables set (the observation tables' virtual columns read them)."""
+    con.execute("begin transaction")
+    try:
+        con.execute("set variable load_run_id = ?", [run_id])
+        con.execute("set variable extract_checksums = ?::varchar[]", [[f.sha256 for f in files]])
+        yield
         failpoint("load")
         con.execute("commit")
     except BaseException:
@@ -478,25 +557,52 @@ def load_dataset(
     finally:
         for name in ("load_run_id", "extract_checksums", "extract_number"):
             con.execute(f"reset variable {name}")
-    return DatasetLoad(dataset, "loaded", tuple(stats))
+
+
+def _replace_raw(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    incoming: str,
+    files: list[LandedFile],
+    stats: list[ExtractStats],
+    run_id: str,
+) -> None:
+    """Swap the incoming table in as raw.<dataset> and record its extracts (inside the load's transaction)."""
+    con.execute(f'drop table if exists raw."{dataset}"')
+    con.execute(f'alter table {incoming} rename to "{dataset}"')
+    for landed, stat in zip(files, stats, strict=True):
+        con.execute(
+            """insert or replace into meta.extracts
+               (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
+                loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
+                flag_counts)
+               values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                dataset, landed.sha256, landed.source, landed.bytes, stat.series, stat.observations,
+                stat.values, run_id, str(landed.path), stat.format, landed.updated, landed.fetched_at,
+                stat.missing, stat.value_sum, json.dumps(stat.flags),
+            ],
+        )  # fmt: skip
 
 
 def _union_slices(
-    con: duckdb.DuckDBPyConnection, table: str, dataset: str, dimensions: list[str], n_slices: int
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    dataset: str,
+    dimensions: list[str],
+    sources: list[str],
 ) -> None:
-    """Create `table` from the temp tables _slice_0.._slice_{n-1}, dimension ENUMs covering all codes."""
-    slices = [f"_slice_{number}" for number in range(n_slices)]
+    """Create `table` from the parsed `sources` (tables or Parquet scans), dimension ENUMs covering all codes."""
     codes = " union all ".join(
         f"select {', '.join(f'{quoted(d)}::varchar as {quoted(d)}' for d in dimensions)} from {s}"
-        for s in slices
+        for s in sources
     )
     create_observation_table(
         con, table, dataset, dimensions, dimension_domains(con, f"({codes})", dimensions)
     )
     stored = ", ".join(quoted(c) for c in stored_columns(dimensions))
-    for name in slices:
-        con.execute(f"insert into {table} ({stored}) select {stored} from {name}")
-        con.execute(f"drop table {name}")
+    for source in sources:
+        con.execute(f"insert into {table} ({stored}) select {stored} from {source}")
 
 
 def _raise_on_overlap(

@@ -8,13 +8,15 @@
 - `clusterobs-update-check/daily-update-check`: every day at 06:00, asks Eurostat for each registry
   dataset's `updated` stamp and runs the pipeline only when one changed since the published warehouse.
 
-Every knob is a flow parameter (source, output folder, datasets, countries, NUTS version, star profile);
+Every knob is a flow parameter (source, output folder, datasets, countries, years, NUTS version, star
+profile);
 both flows time out after `timeout_seconds`. Only one run writes an output folder at a time (the run
 lock): a scheduled run that meets a running one fails at once and says which run holds the folder.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import duckdb
@@ -36,6 +38,8 @@ def run_settings(
     output_dir: str,
     datasets: list[str] | None,
     countries: list[str] | None,
+    first_year: int | None,
+    last_year: int | None,
     nuts_target_version: int,
     star_profile: str,
 ) -> Settings:
@@ -45,6 +49,8 @@ def run_settings(
         output_dir=Path(output_dir),
         datasets=datasets,
         countries=countries,
+        first_year=first_year,
+        last_year=last_year,
         nuts_target_version=nuts_target_version,
         star_profile=star_profile,
     )
@@ -56,18 +62,32 @@ def refresh(
     output_dir: str = "output",
     datasets: list[str] | None = None,
     countries: list[str] | None = None,
+    first_year: int | None = None,
+    last_year: int | None = None,
     nuts_target_version: int = 2021,
     star_profile: str = "eco-classic",
 ) -> RunSummary:
     """The whole pipeline with the given parameters (the scheduled full refresh)."""
     settings = run_settings(
-        source, output_dir, datasets, countries, nuts_target_version, star_profile
+        source,
+        output_dir,
+        datasets,
+        countries,
+        first_year,
+        last_year,
+        nuts_target_version,
+        star_profile,
     )
     return pipeline(settings=settings)
 
 
 @task(name="changed-datasets", retries=2, retry_delay_seconds=30, timeout_seconds=600)
-def changed_datasets(settings: Settings) -> list[str]:
+async def changed_datasets(settings: Settings) -> list[str]:
+    """Registry datasets whose Eurostat `updated` stamp differs from the published warehouse's."""
+    return await asyncio.to_thread(updated_datasets, settings)  # async: the timeout acts on time
+
+
+def updated_datasets(settings: Settings) -> list[str]:
     """Registry datasets whose Eurostat `updated` stamp differs from the published warehouse's."""
     registry = load_registry(settings.registry_path)
     loaded: dict[str, str | None] = {}
@@ -90,14 +110,23 @@ def update_check(
     output_dir: str = "output",
     datasets: list[str] | None = None,
     countries: list[str] | None = None,
+    first_year: int | None = None,
+    last_year: int | None = None,
     nuts_target_version: int = 2021,
     star_profile: str = "eco-classic",
 ) -> list[str]:
     """Run the pipeline from the Eurostat API if a dataset was updated; returns the updated datasets."""
     settings = run_settings(
-        "eurostat", output_dir, datasets, countries, nuts_target_version, star_profile
+        "eurostat",
+        output_dir,
+        datasets,
+        countries,
+        first_year,
+        last_year,
+        nuts_target_version,
+        star_profile,
     )
-    changed = changed_datasets(settings)
+    changed = changed_datasets.submit(settings).result()
     logger = get_run_logger()
     if changed:
         logger.info("updated at Eurostat: %s; running the pipeline", ", ".join(changed))

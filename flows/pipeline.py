@@ -1,7 +1,11 @@
 """The clusterobs flows.
 
-pipeline: land or download extracts -> load -> validate -> build -> validate -> export -> publish.
-ingest:   land and load given extract files into the raw layer, and publish (marts carried over).
+pipeline:      ingest -> build -> validate -> export (each a flow of its own) -> publish.
+ingest:        land or download the extracts and load them into raw.<dataset>.
+build:         materialise SQL model layers.
+validate:      run the Great Expectations suites of a stage.
+export:        marts -> Parquet with a manifest.
+ingest_files:  load given extract files into the raw layer, and publish (marts carried over).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from clusterobs import publish, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
@@ -80,27 +86,186 @@ def registry_datasets(settings: Settings):
     return registry
 
 
+@contextmanager
+def dask_scheduler(settings: Settings) -> Iterator[str | None]:
+    """The run's Dask scheduler address (task_runner=dask): settings.dask_address, else a local cluster
+    started for the run (one for all its flows); None with the thread runner."""
+    if settings.task_runner != "dask":
+        yield None
+    elif settings.dask_address:
+        yield settings.dask_address
+    else:
+        from distributed import LocalCluster  # optional: uv sync --extra dask
+
+        with LocalCluster(
+            n_workers=settings.dask_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster:
+            yield cluster.scheduler_address
+
+
+def task_runner(dask_address: str | None):
+    """Threads of this process, or the Dask cluster at `dask_address`."""
+    if dask_address is None:
+        return ThreadPoolTaskRunner()
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=dask_address)
+
+
+def downloaded_extracts(settings: Settings, db_path: Path) -> dict[str, list[LandedFile]]:
+    """Landed Eurostat extracts per dataset: downloads run concurrently, each reused from Prefect's
+    cache when its request and Eurostat's `updated` stamp are unchanged."""
+    api = settings.eurostat
+    requests = tasks.eurostat_requests(db_path, registry_datasets(settings), settings)
+    stamp = tasks.eurostat_updated_stamp.with_options(
+        retries=api.task_retries,
+        retry_delay_seconds=api.task_retry_delay_seconds,
+        timeout_seconds=api.timeout_seconds * (api.retries + 1),
+    )
+    download = tasks.download_dataset.with_options(
+        retries=api.task_retries,
+        retry_delay_seconds=api.task_retry_delay_seconds,
+        timeout_seconds=api.task_timeout_seconds,
+        result_storage=settings.download_cache_path,
+    )
+    stamps = {name: stamp.submit(name, api) for name in requests}
+    futures = {
+        name: download.submit(spec, geo_codes, stamps[name], api, settings.landing_path)
+        for name, (spec, geo_codes) in requests.items()
+    }
+    extracts = {}
+    for name, future in futures.items():
+        files = future.result()
+        if not all(f.path.is_file() for f in files):  # a cached download whose files were removed
+            spec, geo_codes = requests[name]
+            files = (
+                download.with_options(refresh_cache=True)
+                .submit(spec, geo_codes, stamps[name], api, settings.landing_path)
+                .result()
+            )
+        extracts[name] = files
+    return extracts
+
+
 def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[LandedFile]]:
     """Landed extract files per dataset, from the bundled demo, a folder, or the Eurostat API."""
-    registry = registry_datasets(settings)
     if settings.source == "eurostat":
-        download = tasks.download_dataset.with_options(
-            retries=settings.eurostat.task_retries,
-            retry_delay_seconds=settings.eurostat.task_retry_delay_seconds,
-        )
-        futures = {
-            name: download.submit(spec, settings, db_path) for name, spec in registry.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
-    found = tasks.extract_files(settings.source_dir, registry)
+        return downloaded_extracts(settings, db_path)
+    found = tasks.extract_files(settings.source_dir, registry_datasets(settings))
     return {
         name: tasks.land_files(name, paths, settings.landing_path) for name, paths in found.items()
     }
 
 
+def land_given_files(
+    files: dict[str, list[Path]], settings: Settings
+) -> dict[str, list[LandedFile]]:
+    return {
+        name: tasks.land_files(name, paths, settings.landing_path) for name, paths in files.items()
+    }
+
+
+@flow(name="clusterobs-ingest", log_prints=True)
+def ingest(
+    settings: Settings,
+    db_path: Path,
+    run_id: str,
+    work_dir: Path,
+    files: dict[str, list[Path]] | None = None,
+) -> dict[str, warehouse.DatasetLoad]:
+    """Land (or download) each dataset's extracts and load them into raw.<dataset>, one transaction each.
+
+    `files`: these extract files per dataset instead of the settings' source. With the thread runner,
+    loads run concurrently in this process (each on its own tables; gzip decompression is
+    single-threaded, so two loads keep both cores busy), largest first. With Dask, the extracts are
+    parsed on the workers into Parquet in the run folder, and this process, the warehouse's one writer,
+    loads those.
+    """
+    extracts = land_given_files(files, settings) if files else collect_extracts(settings, db_path)
+    by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
+    memory = settings.duckdb_memory_limit
+    if settings.task_runner == "dask":
+        loads = tasks.unchanged_loads(db_path, extracts)
+        exchange = work_dir / "exchange"
+        parsed = {
+            dataset: [
+                tasks.parse_extract.submit(landed, dataset, number, exchange, memory)
+                for number, landed in enumerate(extracts[dataset])
+            ]
+            for dataset in by_size
+            if dataset not in loads
+        }
+        for dataset, futures in parsed.items():
+            parts = [future.result() for future in futures]
+            loads[dataset] = tasks.load_parsed(db_path, dataset, parts, run_id, memory)
+        shutil.rmtree(exchange, ignore_errors=True)
+    else:
+        futures = {
+            dataset: tasks.load_dataset.submit(db_path, dataset, extracts[dataset], run_id, memory)
+            for dataset in by_size
+        }
+        loads = {dataset: future.result() for dataset, future in futures.items()}
+    return {dataset: loads[dataset] for dataset in extracts}
+
+
+@flow(name="clusterobs-build", log_prints=True)
+def build(
+    settings: Settings, db_path: Path, layers: tuple[str, ...], exchange: Path | None = None
+) -> dict[str, int | None]:
+    """Materialise the SQL models of `layers` in dependency order; returns rows per model (None: a view).
+
+    With an `exchange` folder (task_runner=dask), the models marked `Partitioned: country` are built one
+    country at a time by the flow's task runner, from and into partitioned Parquet there
+    (clusterobs.partitions), and the writer reads their tables back.
+    """
+    if exchange is None or "intermediate" not in layers:
+        return tasks.build_models(db_path, settings, layers)
+    countries = tasks.export_partition_inputs(db_path, exchange)
+    futures = [tasks.build_country.submit(country, exchange, settings) for country in countries]
+    for future in futures:
+        future.result()
+    try:
+        return tasks.build_models(db_path, settings, layers, exchange)
+    finally:
+        shutil.rmtree(exchange, ignore_errors=True)
+
+
+@flow(name="clusterobs-validate", log_prints=True)
+def validate(
+    settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
+) -> validation.ValidationSummary:
+    """Run the Great Expectations suites of `stage` (staging or marts); fails on a critical failure."""
+    return tasks.validate(
+        db_path,
+        stage,
+        run_id,
+        docs_dir,
+        settings.validation_engine_rows,
+        settings.validation_engine_value_set,
+        settings.duckdb_memory_limit,
+    )
+
+
+@task(name="validate-while-building", cache_policy=NO_CACHE)
+def validate_while_building(
+    settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
+) -> validation.ValidationSummary:
+    """The validate flow as a task, which the pipeline submits to run beside the build."""
+    return validate(settings, db_path, stage, run_id, docs_dir)
+
+
+@flow(name="clusterobs-export", log_prints=True)
+def export(settings: Settings, db_path: Path, parquet_dir: Path, run_id: str) -> dict[str, int]:
+    """Export every mart to Parquet in the run's folder, with its manifest; returns rows per mart."""
+    return tasks.export_parquet(db_path, parquet_dir, run_id, settings.parquet_partitioned)
+
+
 @flow(name="clusterobs-pipeline", log_prints=True)
 def pipeline(settings: Settings | None = None) -> RunSummary:
-    """Load the extracts, validate them, build the marts, export Parquet and publish atomically."""
+    """Ingest, build, validate and export (each a flow), then publish atomically."""
     settings = settings or Settings()
     with publish.run_lock(
         settings.output_path, settings.run_lock_timeout_seconds, "clusterobs run"
@@ -117,63 +282,10 @@ def _pipeline(settings: Settings) -> RunSummary:
     logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
     if settings.validate_outputs:
         validation.import_great_expectations_in_background()
+    docs = run.work_dir / "data_docs"
     try:
-        with summary.timed("ingest"):
-            tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
-            extracts = collect_extracts(settings, run.warehouse)
-            # Loads run concurrently (each dataset in its own transaction on its own tables; gzip
-            # decompression is single-threaded, so two loads keep both cores busy), largest first.
-            by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
-            loads = {
-                dataset: tasks.load_dataset.submit(
-                    run.warehouse,
-                    dataset,
-                    extracts[dataset],
-                    run.run_id,
-                    settings.duckdb_memory_limit,
-                )
-                for dataset in by_size
-            }
-            for dataset in extracts:
-                summary.record(loads[dataset].result())
-        with summary.timed("build"):
-            tasks.build_models(run.warehouse, settings, ("staging",))
-        docs = run.work_dir / "data_docs"
-        staging_check = None
-        if settings.validate_outputs:
-            # The staging suites only read staging tables: they run while the marts are built on them, and
-            # their verdict is awaited before anything is exported or published.
-            staging_check = tasks.validate.submit(
-                run.warehouse,
-                "staging",
-                run.run_id,
-                docs / "staging",
-                settings.validation_engine_rows,
-                settings.validation_engine_value_set,
-                settings.duckdb_memory_limit,
-            )
-        try:
-            with summary.timed("build"):  # the staging suites run meanwhile
-                tasks.build_models(run.warehouse, settings, ("intermediate", "marts", "analyst"))
-        finally:
-            if staging_check is not None:
-                with summary.timed("validate"):  # what is left of them once the build is done
-                    summary.validation["staging"] = staging_check.result().as_dict()
-        if settings.validate_outputs:
-            with summary.timed("validate"):
-                summary.validation["marts"] = tasks.validate(
-                    run.warehouse,
-                    "marts",
-                    run.run_id,
-                    docs / "marts",
-                    settings.validation_engine_rows,
-                    settings.validation_engine_value_set,
-                    settings.duckdb_memory_limit,
-                ).as_dict()
-        with summary.timed("export"):
-            summary.marts = tasks.export_parquet(
-                run.warehouse, run.parquet, run.run_id, settings.parquet_partitioned
-            )
+        with dask_scheduler(settings) as dask_address:
+            _stages(settings, run, summary, docs, dask_address)
         with summary.timed("publish"):
             tasks.finish_run(run.warehouse, run.run_id)
             published = publish.publish(run, settings.keep_runs)
@@ -198,8 +310,53 @@ def _pipeline(settings: Settings) -> RunSummary:
     return summary
 
 
-@flow(name="clusterobs-ingest", log_prints=True)
-def ingest(
+def _stages(
+    settings: Settings,
+    run: publish.RunPaths,
+    summary: RunSummary,
+    docs: Path,
+    dask_address: str | None,
+) -> None:
+    """Ingest, build, validate, export: each a flow; with Dask, extraction and the per-country builds
+    run on the cluster."""
+    runner = task_runner(dask_address)
+    with summary.timed("ingest"):
+        tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
+        ingest_flow = ingest.with_options(task_runner=runner)
+        for load in ingest_flow(settings, run.warehouse, run.run_id, run.work_dir).values():
+            summary.record(load)
+    with summary.timed("build"):
+        build(settings, run.warehouse, ("staging",))
+    staging_check = None
+    if settings.validate_outputs:
+        # The staging suites only read staging tables: they run while the marts are built on them, and
+        # their verdict is awaited before anything is exported or published.
+        staging_check = validate_while_building.submit(
+            settings, run.warehouse, "staging", run.run_id, docs / "staging"
+        )
+    try:
+        with summary.timed("build"):  # the staging suites run meanwhile
+            build.with_options(task_runner=runner)(
+                settings,
+                run.warehouse,
+                ("intermediate", "marts", "analyst"),
+                run.work_dir / "exchange" if dask_address else None,
+            )
+    finally:
+        if staging_check is not None:
+            with summary.timed("validate"):  # what is left of them once the build is done
+                summary.validation["staging"] = staging_check.result().as_dict()
+    if settings.validate_outputs:
+        with summary.timed("validate"):
+            summary.validation["marts"] = validate(
+                settings, run.warehouse, "marts", run.run_id, docs / "marts"
+            ).as_dict()
+    with summary.timed("export"):
+        summary.marts = export(settings, run.warehouse, run.parquet, run.run_id)
+
+
+@flow(name="clusterobs-ingest-files", log_prints=True)
+def ingest_files(
     paths: list[Path], dataset: str | None = None, settings: Settings | None = None
 ) -> RunSummary:
     """Load extract files into the warehouse's raw layer and publish; the marts and Parquet are carried over."""
@@ -207,10 +364,10 @@ def ingest(
     with publish.run_lock(
         settings.output_path, settings.run_lock_timeout_seconds, "clusterobs ingest"
     ):
-        return _ingest(paths, dataset, settings)
+        return _ingest_files(paths, dataset, settings)
 
 
-def _ingest(paths: list[Path], dataset: str | None, settings: Settings) -> RunSummary:
+def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) -> RunSummary:
     from transforms.extracts import declared_dataset
 
     started = time.perf_counter()
@@ -226,13 +383,12 @@ def _ingest(paths: list[Path], dataset: str | None, settings: Settings) -> RunSu
                 "insert into meta.load_runs values (?, now(), ?, 'running', null)",
                 [run.run_id, "ingest"],
             )
-        for name, files in by_dataset.items():
-            landed = tasks.land_files(name, files, settings.landing_path)
-            summary.record(
-                tasks.load_dataset(
-                    run.warehouse, name, landed, run.run_id, settings.duckdb_memory_limit
-                )
-            )
+        with dask_scheduler(settings) as dask_address:
+            ingest_flow = ingest.with_options(task_runner=task_runner(dask_address))
+            for load in ingest_flow(
+                settings, run.warehouse, run.run_id, run.work_dir, files=by_dataset
+            ).values():
+                summary.record(load)
         carry_over_parquet(settings.output_path, run.parquet)
         tasks.finish_run(run.warehouse, run.run_id)
         published = publish.publish(run, settings.keep_runs)

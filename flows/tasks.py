@@ -5,6 +5,8 @@ Tasks take and return paths and small summaries, never connections or large fram
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -12,12 +14,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clusterobs import catalog, exports, models, validation, warehouse
-from clusterobs.eurostat_api import EurostatClient
+from clusterobs import catalog, exports, models, partitions, validation, warehouse
+from clusterobs.eurostat_api import EurostatClient, request_fingerprint
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
-from clusterobs.registry import DatasetSpec
-from clusterobs.settings import Settings
+from clusterobs.registry import DatasetSpec, within_years
+from clusterobs.settings import EurostatApi, Settings
 from transforms.extracts import dataset_from_filename
 
 EXTRACT_SUFFIXES = (".tsv", ".tsv.gz", ".csv", ".csv.gz", ".json", ".xml")
@@ -65,32 +67,87 @@ def land_files(dataset: str, paths: list[Path], landing_dir: Path) -> list[Lande
     return [land_file(path, landing_dir, dataset) for path in paths]
 
 
-@task(name="download-dataset", cache_policy=NO_CACHE)
-def download_dataset(spec: DatasetSpec, settings: Settings, db_path: Path) -> list[LandedFile]:
-    """Download a registry dataset from Eurostat into the landing folder, unless its update stamp is unchanged.
-
-    Time is bounded by the client (a timeout per request, bounded retries and splits); Prefect retries
-    (settings.eurostat.task_retries) are set by the flow. A Prefect task timeout could not interrupt
-    this thread's network calls, so none is set.
-    """
-    logger = get_run_logger()
-    client = EurostatClient(settings.eurostat)
-    try:
-        with warehouse.connect(db_path) as con:
-            loaded_stamp = warehouse.loaded_updated_stamp(con, spec.name)
-            previous = warehouse.loaded_files(con, spec.name)
-            geo_codes = warehouse.nuts_codes(
-                con, spec.nuts_levels, settings.countries, spec.nuts_version
+@task(name="eurostat-requests", cache_policy=NO_CACHE)
+def eurostat_requests(
+    db_path: Path, registry: dict[str, DatasetSpec], settings: Settings
+) -> dict[str, tuple[DatasetSpec, list[str]]]:
+    """Per dataset, what to ask Eurostat for: its registry entry within the run's years, and the NUTS
+    codes (of its version and newer, in the run's countries) a too-big request is split by."""
+    with warehouse.connect(db_path) as con:
+        return {
+            name: (
+                within_years(spec, settings.first_year, settings.last_year),
+                warehouse.nuts_codes(con, spec.nuts_levels, settings.countries, spec.nuts_version),
             )
-        stamp = client.updated_stamp(spec.name)
-        if stamp and stamp == loaded_stamp and previous:
-            logger.info("%s: unchanged since %s, not downloaded", spec.name, stamp)
-            return previous
-        files = client.download(spec, settings.landing_path, geo_codes)
+            for name, spec in registry.items()
+        }
+
+
+def updated_stamp(dataset: str, api: EurostatApi) -> str | None:
+    client = EurostatClient(api)
+    try:
+        return client.updated_stamp(dataset)
     finally:
         client.close()
-    logger.info("%s: %s file(s), %s bytes", spec.name, len(files), sum(f.bytes for f in files))
+
+
+# The network tasks are async around a thread: Prefect's timeout then stops the task on time (in a
+# worker thread it could only act once the blocking call returned). Each request has its own timeout.
+@task(name="eurostat-updated-stamp", cache_policy=NO_CACHE)
+async def eurostat_updated_stamp(dataset: str, api: EurostatApi) -> str | None:
+    """Eurostat's last data update of a dataset (None when Eurostat does not say)."""
+    return await asyncio.to_thread(updated_stamp, dataset, api)
+
+
+def download_cache_key(_context, parameters: dict) -> str | None:
+    """Cache key of a download: dataset, Eurostat's `updated` stamp and a fingerprint of the request
+    (filters, years, NUTS codes, API). No stamp, no caching: the data might have changed."""
+    updated = parameters["updated"]
+    if not updated:
+        return None
+    spec = parameters["spec"]
+    fingerprint = request_fingerprint(parameters["api"], spec, parameters["geo_codes"])
+    return f"eurostat-{spec.name}-{re.sub(r'[^0-9A-Za-z]+', '', updated)}-{fingerprint[:16]}"
+
+
+@task(
+    name="download-dataset",
+    cache_key_fn=download_cache_key,
+    persist_result=True,
+    result_serializer="json",
+)
+async def download_dataset(
+    spec: DatasetSpec,
+    geo_codes: list[str],
+    updated: str | None,
+    api: EurostatApi,
+    landing_dir: Path,
+) -> list[LandedFile]:
+    """Download a registry dataset from Eurostat into the landing folder.
+
+    Cached across runs (Prefect persists the result, the list of landed files, as JSON under
+    settings.download_cache_path): a dataset whose request and `updated` stamp are unchanged is not
+    downloaded again. Retries, backoff, timeout and result storage are set by the flow from settings.
+    """
+    files = await asyncio.to_thread(download, spec, geo_codes, updated, api, landing_dir)
+    get_run_logger().info(
+        "%s: %s file(s), %s bytes", spec.name, len(files), sum(f.bytes for f in files)
+    )
     return files
+
+
+def download(
+    spec: DatasetSpec,
+    geo_codes: list[str],
+    updated: str | None,
+    api: EurostatApi,
+    landing_dir: Path,
+) -> list[LandedFile]:
+    client = EurostatClient(api)
+    try:
+        return client.download(spec, landing_dir, geo_codes, updated)
+    finally:
+        client.close()
 
 
 @task(name="load-dataset", cache_policy=NO_CACHE)
@@ -98,34 +155,76 @@ def load_dataset(
     db_path: Path, dataset: str, files: list[LandedFile], run_id: str, memory_limit: str
 ) -> warehouse.DatasetLoad:
     """Parse a dataset's extracts and replace raw.<dataset> in one transaction (skipped when unchanged)."""
-    logger = get_run_logger()
     with warehouse.connect(db_path, memory_limit) as con:
         result = warehouse.load_dataset(con, dataset, files, run_id)
+    _log_load(result)
+    return result
+
+
+@task(name="unchanged-loads", cache_policy=NO_CACHE)
+def unchanged_loads(
+    db_path: Path, extracts: dict[str, list[LandedFile]]
+) -> dict[str, warehouse.DatasetLoad]:
+    """The datasets whose extracts are the ones already loaded (nothing to parse), with their recorded counts."""
+    with warehouse.connect(db_path, ddl=False) as con:
+        return {
+            dataset: warehouse.unchanged_load(con, dataset, files)
+            for dataset, files in extracts.items()
+            if warehouse.loaded_checksums(con, dataset) == {f.sha256 for f in files}
+        }
+
+
+@task(name="parse-extract", cache_policy=NO_CACHE)
+def parse_extract(
+    landed: LandedFile, dataset: str, number: int, exchange_dir: Path, memory_limit: str
+) -> warehouse.ParsedFile:
+    """Parse one extract into a Parquet file in the exchange folder (runs on any worker)."""
+    return warehouse.parse_to_parquet(landed, dataset, number, exchange_dir, memory_limit)
+
+
+@task(name="load-parsed", cache_policy=NO_CACHE)
+def load_parsed(
+    db_path: Path, dataset: str, parsed: list[warehouse.ParsedFile], run_id: str, memory_limit: str
+) -> warehouse.DatasetLoad:
+    """Replace raw.<dataset> by its parsed Parquet files in one transaction (the warehouse's one writer)."""
+    with warehouse.connect(db_path, memory_limit) as con:
+        result = warehouse.load_parsed(con, dataset, parsed, run_id)
+    _log_load(result)
+    return result
+
+
+def _log_load(result: warehouse.DatasetLoad) -> None:
+    logger = get_run_logger()
     for stats in result.files:
         for warning in stats.warnings:
             logger.warning(warning)
     logger.info(
         "%s: %s (%s observations, %s values)",
-        dataset,
+        result.dataset,
         result.status,
         result.observations,
         result.values,
     )
-    return result
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
 def build_models(
-    db_path: Path, settings: Settings, layers: tuple[str, ...]
+    db_path: Path, settings: Settings, layers: tuple[str, ...], built_by_country: Path | None = None
 ) -> dict[str, int | None]:
-    """Materialise the SQL models of the given layers in dependency order; returns rows per model (None: view)."""
+    """Materialise the SQL models of the given layers in dependency order; returns rows per model (None: view).
+
+    `built_by_country`: the exchange folder where the partitioned models' tables were built per country
+    (`build-country`); they are read from there."""
     logger = get_run_logger()
     counts = {}
     with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
         warehouse.apply_run_config(con, settings)
         for model in models.ordered_models(models.discovered_models(), layers):
             started = time.perf_counter()
-            counts[model.relation] = models.run_model(con, model)
+            select_sql = None
+            if built_by_country and model.partitioned_by_country and model.materialized == "table":
+                select_sql = partitions.partitioned_select(built_by_country, model)
+            counts[model.relation] = models.run_model(con, model, select_sql)
             failpoint(f"build:{model.relation}")
             rows = counts[model.relation]
             logger.info(
@@ -137,6 +236,20 @@ def build_models(
         if "analyst" in layers:
             catalog.comment_columns(con)
     return counts
+
+
+@task(name="export-partition-inputs", cache_policy=NO_CACHE)
+def export_partition_inputs(db_path: Path, exchange: Path) -> list[str]:
+    """Write the inputs of the models partitioned by country to the exchange folder; returns the countries."""
+    with warehouse.connect(db_path, ddl=False) as con:
+        return partitions.export_inputs(con, exchange)
+
+
+@task(name="build-country", cache_policy=NO_CACHE)
+def build_country(country: str, exchange: Path, settings: Settings) -> dict[str, int | None]:
+    """Build the models partitioned by country for one country, from and into the exchange folder
+    (runs on any worker: it never opens the warehouse)."""
+    return partitions.build_country(country, exchange, settings)
 
 
 @task(name="validate", cache_policy=NO_CACHE)

@@ -1,5 +1,5 @@
 -- Coverage: every NUTS-2 region of each country in a dataset has values in every year of the dataset's
--- registry range (to the latest year loaded when the range is open); regions are those of the dataset's
+-- registry range within the run's years (to the latest year loaded when the range is open); regions are those of the dataset's
 -- NUTS version (registry nuts_version).
 with cells as (
     select dataset, geo_code, year from staging.stg_sbs_r_nuts06_r2

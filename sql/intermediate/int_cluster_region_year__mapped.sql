@@ -3,6 +3,7 @@
 -- present in each region (leaves of int_sbs__imputed, suppressed ones estimated) times the allocation
 -- weight of their NACE code (1 for a class; a coarser code's share of classes in the category).
 -- One row per region x category x year.
+-- Partitioned: country (a country's rows come from its own regions' rows only)
 with cells as (
     select * from intermediate.int_sbs__imputed
     where is_leaf

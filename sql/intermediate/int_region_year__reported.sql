@@ -1,6 +1,7 @@
 -- Business-economy totals per NUTS-2 region and year as the SBS extracts report them (region codes in
 -- each dataset's NUTS version; the scope follows the SBS regime of the year).
 -- One row per region (source NUTS code) x year.
+-- Partitioned: country (a country's rows come from its own regions' rows only)
 with totals as (
     select * from intermediate.int_sbs__unioned
     where is_business_economy_total

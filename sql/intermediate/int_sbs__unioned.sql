@@ -1,6 +1,7 @@
 -- Both SBS regimes stacked, NUTS-2 regions only (extra-regio dropped); the regime stays on every row.
 -- One row per region x NACE code x year x measure.
 -- Materialized: view (read once, by the next model: writing 9 million rows costs more than recomputing)
+-- Partitioned: country (a country's rows come from its own regions' rows only)
 with legacy as (
     select * from staging.stg_sbs_r_nuts06_r2
 ),

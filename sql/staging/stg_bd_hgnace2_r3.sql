@@ -18,6 +18,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A'
+        and year between getvariable('first_year') and getvariable('last_year')
 )
 
 select * from final

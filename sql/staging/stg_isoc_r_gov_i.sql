@@ -16,6 +16,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A' and indic_is = 'I_IGOV12RT' and unit = 'PC_IND'
+        and year between getvariable('first_year') and getvariable('last_year')
 )
 
 select * from final

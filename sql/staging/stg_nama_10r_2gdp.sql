@@ -17,6 +17,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A'
+        and year between getvariable('first_year') and getvariable('last_year')
 )
 
 select * from final

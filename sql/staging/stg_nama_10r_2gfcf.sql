@@ -16,6 +16,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A' and currency = 'MIO_EUR' and nace_r2 = 'TOTAL'
+        and year between getvariable('first_year') and getvariable('last_year')
 )
 
 select * from final

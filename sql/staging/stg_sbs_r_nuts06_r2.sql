@@ -32,6 +32,7 @@ renamed as (
         load_run_id,
     from source
     where freq = 'A'
+        and year between getvariable('first_year') and getvariable('last_year')
 ),
 
 final as (

@@ -8,12 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import httpx
 import pytest
 
 from clusterobs.settings import PROJECT_ROOT, EurostatApi, Settings
-from flows.deployments import DAILY, MONTHLY, changed_datasets
+from flows.deployments import DAILY, MONTHLY, updated_datasets
 
 from ..eurostat_server import FakeEurostat
 
@@ -88,7 +89,19 @@ def test_served_deployment_runs_through_the_api(prefect_server, tmp_path):
                 parameters={"source": "demo", "output_dir": str(out)},
                 timeout=600,
             )
+            with get_client(sync_client=True) as client:
+                flow_runs = [f for f in client.read_flow_runs() if not f.state.is_scheduled()]
+                flow_names = {f.id: f.name for f in client.read_flows()}
         assert run.state.is_completed(), run.state
+        # The pipeline composes one flow per stage (the server is this test's own: the only runs not
+        # merely scheduled are this one's).
+        ran = Counter(flow_names[f.flow_id] for f in flow_runs)
+        assert ran == {"clusterobs-refresh": 1, "clusterobs-pipeline": 1, "clusterobs-ingest": 1,
+                       "clusterobs-build": 2, "clusterobs-validate": 2, "clusterobs-export": 1}  # fmt: skip
+        assert all(f.state.is_completed() for f in flow_runs)
+        assert (
+            sum(f.parent_task_run_id is None for f in flow_runs) == 1
+        )  # all but the refresh are subflows
         assert (out / "current").is_symlink()
         assert (out / "parquet" / "_manifest.json").is_file()
     finally:
@@ -101,5 +114,5 @@ def test_update_check_finds_datasets_updated_since_the_published_run(tmp_path):
         server.serve_demo({})
         api = EurostatApi(sdmx_base_url=server.url, statistics_base_url=server.url, retries=0)
         settings = Settings(output_dir=tmp_path / "nothing-published", eurostat=api)
-        changed = changed_datasets.fn(settings)
+        changed = updated_datasets(settings)
     assert "sbs_r_nuts06_r2" in changed and "sbs_r_nuts2021" in changed  # nothing loaded yet

@@ -558,3 +558,37 @@ def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path
     assert problems == []
     assert charts == 3 and marks > 20
     assert ("Grad Zagreb" if region else "Europe") in title
+
+
+def test_per_country_builds_union_to_the_warehouse_tables(published, tmp_path):
+    """The models partitioned by country, built one country at a time from the exchange Parquet (what Dask
+    workers do, here in this process), add up to exactly the tables the run built in one piece."""
+    from clusterobs import partitions
+    from clusterobs.models import country_partitioned, discovered_models
+
+    out, _ = published
+    exchange = tmp_path / "exchange"
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        countries = partitions.export_inputs(con, exchange)
+    assert len(countries) == 10 and "HR" in countries
+    settings = Settings(source="demo", output_dir=out)
+    for country in [*countries, "XX"]:  # XX: in no input, builds empty tables
+        partitions.build_country(country, exchange, settings)
+    tables = [m for m in country_partitioned(discovered_models()) if m.materialized == "table"]
+    assert {m.name for m in tables} == {
+        "int_cluster_region_year__mapped",
+        "int_region_year__reported",
+    }
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        for model in tables:
+            by_country = f"({partitions.partitioned_select(exchange, model)})"
+            for left, right in ((model.relation, by_country), (by_country, model.relation)):
+                missing = con.execute(
+                    f"select count(*) from (select * from {left} except all select * from {right})"
+                ).fetchone()[0]
+                assert missing == 0, (model.relation, left)
+            assert (
+                con.execute(f"select count(*) from {by_country}").fetchone()[0]
+                == con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+                > 0
+            )

@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from clusterobs import warehouse
 from clusterobs.settings import EurostatApi, Settings
 from flows.pipeline import pipeline, run_report
 
@@ -27,6 +28,29 @@ def settings_for(server: FakeEurostat, out) -> Settings:
         eurostat=api,
         countries=["AT", "BE", "CZ", "DK", "ES", "FI", "HR", "NL", "PT", "SE"],
     )
+
+
+def last_ingest_task_states(task_name: str) -> list[str]:
+    """States of the named task's runs in the latest run of the ingest flow."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        (ingest,) = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["clusterobs-ingest"])),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=1,
+        )
+        runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[ingest.id]))
+        )
+    return sorted(r.state_name for r in runs if r.name.startswith(task_name))
 
 
 def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_path):
@@ -66,10 +90,33 @@ def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_
             for _, src, stamp in sources
         )
 
-        # Same update stamps: nothing is downloaded or parsed again.
+        # Same update stamps: Prefect's persisted download results are reused (state Cached), nothing is
+        # downloaded or parsed again.
         second = pipeline(settings=settings_for(server, out))
         assert {d["status"] for d in second.datasets.values()} == {"unchanged"}
         assert len(server.data_requests()) == data_requests
+        assert last_ingest_task_states("download-dataset") == ["Cached"] * 8
+        cached = sorted(p.name for p in (out / "cache" / "downloads").iterdir())
+        assert len(cached) == 8 and all(
+            name.startswith("eurostat-") and "-20261127T2300000100-" in name for name in cached
+        )
+
+        # A cached download whose landed files were removed is downloaded again.
+        with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+            landed = [
+                r[0]
+                for r in con.execute(
+                    "select landing_path from meta.extracts where dataset = 'nama_10r_2gdp'"
+                ).fetchall()
+            ]
+        for path in landed:
+            os.chmod(path, 0o644)
+            os.remove(path)
+        pipeline(settings=settings_for(server, out))
+        assert len(server.data_requests("nama_10r_2gdp")) == 2
+        assert len(server.data_requests()) == data_requests + 1
+        with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+            assert warehouse.loaded_files(con, "nama_10r_2gdp")  # [] if a file were missing
 
         # A newer version of one dataset that Eurostat keeps failing to serve: the run fails, nothing is published.
         stamps["rd_e_gerdreg"] = "2026-11-28T23:00:00+0100"
@@ -90,3 +137,20 @@ def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_
         assert pl.read_parquet(out / "parquet" / "fct_ecosystem_indicators.parquet").equals(
             pl.read_parquet(tmp_path / "demo" / "parquet" / "fct_ecosystem_indicators.parquet")
         )
+
+        # The run's years narrow every request (a new cache key) and what staging keeps.
+        server.rules.pop(0)  # Eurostat serves rd_e_gerdreg again
+        before = len(server.data_requests())
+        narrowed = settings_for(server, tmp_path / "years").model_copy(update={"first_year": 2015})
+        pipeline(settings=narrowed)
+        since = {
+            (r.query.get("startPeriod") or r.query.get("sinceTimePeriod") or [None])[0]
+            for r in server.data_requests()[before:]
+        }
+        assert since == {"2015", "2021"}  # 2021: where sbs_r_nuts2021 starts
+        with duckdb.connect(str(tmp_path / "years" / "clusterobs.duckdb"), read_only=True) as con:
+            first_years = con.execute(
+                "select min(year) from staging.stg_sbs_r_nuts06_r2 union all "
+                "select min(year) from staging.stg_lfst_r_lfe2en2"
+            ).fetchall()
+        assert first_years == [(2015,), (2015,)]

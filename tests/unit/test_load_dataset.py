@@ -122,3 +122,69 @@ def test_landing_is_by_checksum_and_read_only(tmp_path):
     assert not os.stat(first.path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     other = landed(tmp_path, write_tsv(tmp_path / "changed.tsv", OBSERVATIONS[:2]))
     assert other.path != first.path and len(list((tmp_path / "landing").iterdir())) == 2
+
+
+def full_table(con, dataset="nama_10r_2gdp"):
+    """Every column (virtual lineage included) and each column's type."""
+    types = con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = 'raw' and table_name = ? order by column_index",
+        [dataset],
+    ).fetchall()
+    return types, con.execute(f"select * from raw.{dataset} order by all").fetchall()
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_parsed_parquet_loads_the_same_table_as_a_direct_load(tmp_path, split):
+    """The Dask path (parse on a worker into Parquet, load by the one writer) equals the direct load."""
+    if split:
+        files = [
+            landed(tmp_path, write_tsv(tmp_path / "a.tsv", [r for r in OBSERVATIONS if r[2] == "AT11"])),
+            landed(tmp_path, write_sdmx_csv(tmp_path / "b.csv", rows=[r for r in OBSERVATIONS if r[2] == "AT12"])),
+        ]  # fmt: skip
+    else:
+        files = [landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))]
+    with warehouse.connect(tmp_path / "direct.duckdb") as con:
+        direct = warehouse.load_dataset(con, "nama_10r_2gdp", files, "run-1")
+        expected = full_table(con)
+        expected_meta = con.execute("select * exclude (loaded_at) from meta.extracts").fetchall()
+    exchange = tmp_path / "exchange"
+    parsed = [
+        warehouse.parse_to_parquet(f, "nama_10r_2gdp", n, exchange, "500MB")
+        for n, f in enumerate(files)
+    ]
+    assert sorted(p.name for p in exchange.iterdir()) == [
+        f"nama_10r_2gdp__{n}.parquet" for n in range(len(files))
+    ]
+    with warehouse.connect(tmp_path / "exchanged.duckdb") as con:
+        result = warehouse.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
+        assert full_table(con) == expected
+        assert (
+            con.execute("select * exclude (loaded_at) from meta.extracts").fetchall()
+            == expected_meta
+        )
+    assert result == direct and result.observations == len(OBSERVATIONS)
+
+
+def test_overlapping_parsed_slices_are_refused(tmp_path, con):
+    files = [
+        landed(tmp_path, write_tsv(tmp_path / "one.tsv", OBSERVATIONS[:3])),
+        landed(tmp_path, write_tsv(tmp_path / "two.tsv", OBSERVATIONS[2:])),
+    ]
+    parsed = [
+        warehouse.parse_to_parquet(f, "nama_10r_2gdp", n, tmp_path / "x", None)
+        for n, f in enumerate(files)
+    ]
+    with pytest.raises(ExtractError, match="the same observation"):
+        warehouse.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
+    assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+
+
+def test_a_bad_file_fails_its_parse_naming_the_file(tmp_path):
+    bad_path = tmp_path / "nama_10r_2gdp.tsv"
+    bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t12,5\n")
+    with pytest.raises(ExtractError) as caught:
+        warehouse.parse_to_parquet(
+            landed(tmp_path, bad_path), "nama_10r_2gdp", 0, tmp_path / "x", None
+        )
+    assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
+    assert not list((tmp_path / "x").iterdir())  # no half-written Parquet

@@ -88,3 +88,49 @@ def test_a_model_can_be_a_view_and_switch_between_view_and_table(tmp_path):
     path.write_text("-- Numbers.\n-- One row per number.\n-- Materialized: ephemeral\nselect 1\n")
     with pytest.raises(models.ModelError, match="'table' or 'view', not 'ephemeral'"):
         models.discovered_models(tmp_path / "sql")
+
+
+def test_partitioned_models_may_read_only_staging_sources_and_each_other(tmp_path):
+    write_model(tmp_path, "staging", "stg_a", "select 1 as x")
+    (tmp_path / "intermediate").mkdir()
+    (tmp_path / "intermediate" / "int_b.sql").write_text(
+        "-- B.\n-- One row per x.\n-- Partitioned: country (note)\nselect * from staging.stg_a join ref.r using (x)\n"
+    )
+    (tmp_path / "intermediate" / "int_c.sql").write_text(
+        "-- C.\n-- One row per x.\n-- Partitioned: country\nselect * from intermediate.int_b\n"
+    )
+    found = models.discovered_models(tmp_path)
+    chosen = models.country_partitioned(found)
+    assert [m.relation for m in chosen] == ["intermediate.int_b", "intermediate.int_c"]
+    assert (
+        found["intermediate.int_b"].description == "B."
+    )  # the mark is not part of the description
+
+    write_model(tmp_path, "intermediate", "int_d", "select 1 as x")
+    (tmp_path / "intermediate" / "int_c.sql").write_text(
+        "-- C.\n-- One row per x.\n-- Partitioned: country\nselect * from intermediate.int_d\n"
+    )
+    with pytest.raises(
+        models.ModelError,
+        match=r"int_c\.sql: partitioned by country, but reads intermediate\.int_d",
+    ):
+        models.country_partitioned(models.discovered_models(tmp_path))
+
+
+def test_partition_mark_names_country(tmp_path):
+    (tmp_path / "intermediate").mkdir()
+    (tmp_path / "intermediate" / "int_b.sql").write_text(
+        "-- B.\n-- One row per x.\n-- Partitioned: year\nselect 1\n"
+    )
+    with pytest.raises(models.ModelError, match="'Partitioned:' is 'country', not 'year'"):
+        models.discovered_models(tmp_path)
+
+
+def test_the_project_partitions_the_sbs_chain_by_country():
+    chosen = models.country_partitioned(models.discovered_models())
+    assert {m.name for m in chosen} == {
+        "int_sbs__unioned",
+        "int_sbs__imputed",
+        "int_cluster_region_year__mapped",
+        "int_region_year__reported",
+    }
