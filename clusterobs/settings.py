@@ -151,6 +151,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a run waits for another run writing the same output folder (0: fail at once)",
     )
+    run_timeout_seconds: float = Field(
+        4 * 3600,
+        gt=0,
+        description="a run still going after this long fails as its next stage starts; the previous outputs stay",
+    )
     keep_runs: int = Field(
         3, ge=1, description="published run folders kept under output/runs (older ones are pruned)"
     )

@@ -384,24 +384,6 @@ def loaded_updated_stamp(con: duckdb.DuckDBPyConnection, dataset: str) -> str | 
     return stamps.pop() if len(stamps) == 1 else None
 
 
-def loaded_files(con: duckdb.DuckDBPyConnection, dataset: str) -> list[LandedFile]:
-    """The landed files of the loaded version of a dataset (to reuse when Eurostat has nothing newer)."""
-    current = loaded_checksums(con, dataset)
-    if not current:
-        return []
-    rows = con.execute(
-        """select landing_path, extract_sha256, bytes, source_path, eurostat_updated, fetched_at from meta.extracts
-           where dataset = ? and list_contains(?, extract_sha256) order by landing_path""",
-        [dataset, sorted(current)],
-    ).fetchall()
-    files = [
-        LandedFile(dataset, Path(p), sha, size, source, updated, fetched or "")
-        for p, sha, size, source, updated, fetched in rows
-        if p
-    ]
-    return files if len(files) == len(current) and all(f.path.is_file() for f in files) else []
-
-
 def nuts_codes(
     con: duckdb.DuckDBPyConnection,
     levels: list[int],

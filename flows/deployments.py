@@ -30,7 +30,7 @@ from flows.pipeline import RunSummary, pipeline
 
 MONTHLY = "0 3 1 * *"
 DAILY = "0 6 * * *"
-RUN_TIMEOUT_SECONDS = 4 * 3600
+RUN_TIMEOUT_SECONDS = Settings.model_fields["run_timeout_seconds"].default
 
 
 def run_settings(

@@ -76,6 +76,27 @@ class RunSummary:
         self.files += [f.as_dict() for f in load.files]
 
 
+class RunTimeoutError(TimeoutError):
+    """A run went past settings.run_timeout_seconds; nothing of it was published."""
+
+
+@dataclass
+class RunDeadline:
+    """The run's time limit (settings.run_timeout_seconds), checked as each stage starts: a stage is never
+    cut off half-way, and the run fails cleanly between two. (Prefect's own flow timeout interrupts the
+    main thread with a signal wherever it is, which a library's broad `except` can swallow.)"""
+
+    seconds: float
+    started: float = field(default_factory=time.perf_counter)
+
+    def check(self, stage: str) -> None:
+        spent = time.perf_counter() - self.started
+        if spent > self.seconds:
+            raise RunTimeoutError(
+                f"run exceeded run_timeout_seconds={self.seconds:g} ({spent:.1f} s) before the {stage} stage"
+            )
+
+
 def registry_datasets(settings: Settings):
     registry = load_registry(settings.registry_path)
     if settings.datasets:
@@ -154,15 +175,13 @@ def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[Landed
     """Landed extract files per dataset, from the bundled demo, a folder, or the Eurostat API."""
     if settings.source == "eurostat":
         return downloaded_extracts(settings, db_path)
-    found = tasks.extract_files(settings.source_dir, registry_datasets(settings))
-    return {
-        name: tasks.land_files(name, paths, settings.landing_path) for name, paths in found.items()
-    }
+    return landed_files(
+        tasks.extract_files(settings.source_dir, registry_datasets(settings)), settings
+    )
 
 
-def land_given_files(
-    files: dict[str, list[Path]], settings: Settings
-) -> dict[str, list[LandedFile]]:
+def landed_files(files: dict[str, list[Path]], settings: Settings) -> dict[str, list[LandedFile]]:
+    """Local extract files per dataset, copied into the landing folder."""
     return {
         name: tasks.land_files(name, paths, settings.landing_path) for name, paths in files.items()
     }
@@ -184,7 +203,7 @@ def ingest(
     parsed on the workers into Parquet in the run folder, and this process, the warehouse's one writer,
     loads those.
     """
-    extracts = land_given_files(files, settings) if files else collect_extracts(settings, db_path)
+    extracts = landed_files(files, settings) if files else collect_extracts(settings, db_path)
     by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
     memory = settings.duckdb_memory_limit
     if settings.task_runner == "dask":
@@ -283,9 +302,11 @@ def _pipeline(settings: Settings) -> RunSummary:
     if settings.validate_outputs:
         validation.import_great_expectations_in_background()
     docs = run.work_dir / "data_docs"
+    deadline = RunDeadline(settings.run_timeout_seconds)
     try:
         with dask_scheduler(settings) as dask_address:
-            _stages(settings, run, summary, docs, dask_address)
+            _stages(settings, run, summary, docs, dask_address, deadline)
+        deadline.check("publish")
         with summary.timed("publish"):
             tasks.finish_run(run.warehouse, run.run_id)
             published = publish.publish(run, settings.keep_runs)
@@ -316,6 +337,7 @@ def _stages(
     summary: RunSummary,
     docs: Path,
     dask_address: str | None,
+    deadline: RunDeadline,
 ) -> None:
     """Ingest, build, validate, export: each a flow; with Dask, extraction and the per-country builds
     run on the cluster."""
@@ -325,6 +347,7 @@ def _stages(
         ingest_flow = ingest.with_options(task_runner=runner)
         for load in ingest_flow(settings, run.warehouse, run.run_id, run.work_dir).values():
             summary.record(load)
+    deadline.check("build")
     with summary.timed("build"):
         build(settings, run.warehouse, ("staging",))
     staging_check = None
@@ -347,10 +370,12 @@ def _stages(
             with summary.timed("validate"):  # what is left of them once the build is done
                 summary.validation["staging"] = staging_check.result().as_dict()
     if settings.validate_outputs:
+        deadline.check("validate")
         with summary.timed("validate"):
             summary.validation["marts"] = validate(
                 settings, run.warehouse, "marts", run.run_id, docs / "marts"
             ).as_dict()
+    deadline.check("export")
     with summary.timed("export"):
         summary.marts = export(settings, run.warehouse, run.parquet, run.run_id)
 

@@ -64,7 +64,9 @@ def test_an_unwritable_output_folder_is_named(tmp_path):
     assert "choose another --output-dir" in line
 
 
-def test_a_full_disk_fails_the_run_and_keeps_the_previous_outputs(prefect_api, tmp_path):
+def test_a_full_disk_or_a_timeout_fails_the_run_and_keeps_the_previous_outputs(
+    prefect_api, tmp_path
+):
     from prefect.settings import PREFECT_API_URL
 
     out = tmp_path / "out"
@@ -86,6 +88,17 @@ def test_a_full_disk_fails_the_run_and_keeps_the_previous_outputs(prefect_api, t
     line = lines[-1]
     assert [x for x in lines if x.startswith("run failed:")] == [line]
     assert "too large" in line.lower()
+    assert f"previous outputs in {out} are unchanged" in line
+    assert published_state(out) == before
+    assert not list((out / "runs").glob("*.partial"))
+
+    # A run past its time limit fails the same way (checked as each stage starts: here the build).
+    done = cli("run", "--output-dir", str(out), CLUSTEROBS_RUN_TIMEOUT_SECONDS="0.5",
+               PREFECT_API_URL=PREFECT_API_URL.value())  # fmt: skip
+    assert done.returncode == 1
+    line = [line for line in done.stderr.splitlines() if line.strip()][-1]
+    assert line.startswith("run failed: run exceeded run_timeout_seconds=0.5 ("), line
+    assert "s) before the build stage" in line
     assert f"previous outputs in {out} are unchanged" in line
     assert published_state(out) == before
     assert not list((out / "runs").glob("*.partial"))

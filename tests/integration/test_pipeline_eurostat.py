@@ -116,7 +116,12 @@ def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_
         assert len(server.data_requests("nama_10r_2gdp")) == 2
         assert len(server.data_requests()) == data_requests + 1
         with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
-            assert warehouse.loaded_files(con, "nama_10r_2gdp")  # [] if a file were missing
+            reloaded = con.execute(
+                "select landing_path from meta.extracts where dataset = 'nama_10r_2gdp' "
+                "and list_contains(?, extract_sha256)",
+                [sorted(warehouse.loaded_checksums(con, "nama_10r_2gdp"))],
+            ).fetchall()
+        assert reloaded and all(os.path.isfile(path) for (path,) in reloaded)
 
         # A newer version of one dataset that Eurostat keeps failing to serve: the run fails, nothing is published.
         stamps["rd_e_gerdreg"] = "2026-11-28T23:00:00+0100"
