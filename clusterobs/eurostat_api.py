@@ -197,6 +197,12 @@ class EurostatClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> EurostatClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def updated_stamp(self, dataset: str) -> str | None:
         """Eurostat's last data update of a dataset (dataflow annotation UPDATE_DATA), or None if unknown."""
         url = f"{self.api.sdmx_base_url}/dataflow/ESTAT/{dataset}"

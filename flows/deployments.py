@@ -17,7 +17,6 @@ lock): a scheduled run that meets a running one fails at once and says which run
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, serve, task
@@ -33,29 +32,6 @@ DAILY = "0 6 * * *"
 RUN_TIMEOUT_SECONDS = Settings.model_fields["run_timeout_seconds"].default
 
 
-def run_settings(
-    source: str,
-    output_dir: str,
-    datasets: list[str] | None,
-    countries: list[str] | None,
-    first_year: int | None,
-    last_year: int | None,
-    nuts_target_version: int,
-    star_profile: str,
-) -> Settings:
-    """Settings of a scheduled run from its flow parameters (everything else from the environment)."""
-    return Settings(
-        source=source,
-        output_dir=Path(output_dir),
-        datasets=datasets,
-        countries=countries,
-        first_year=first_year,
-        last_year=last_year,
-        nuts_target_version=nuts_target_version,
-        star_profile=star_profile,
-    )
-
-
 @flow(name="clusterobs-refresh", timeout_seconds=RUN_TIMEOUT_SECONDS)
 def refresh(
     source: str = "eurostat",
@@ -68,16 +44,8 @@ def refresh(
     star_profile: str = "eco-classic",
 ) -> RunSummary:
     """The whole pipeline with the given parameters (the scheduled full refresh)."""
-    settings = run_settings(
-        source,
-        output_dir,
-        datasets,
-        countries,
-        first_year,
-        last_year,
-        nuts_target_version,
-        star_profile,
-    )
+    # Every parameter is a Settings field; the other settings come from the environment.
+    settings = Settings(**locals())
     return pipeline(settings=settings)
 
 
@@ -94,15 +62,12 @@ def updated_datasets(settings: Settings) -> list[str]:
     if settings.warehouse_path.exists():
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             loaded = {name: warehouse.loaded_updated_stamp(con, name) for name in registry}
-    client = EurostatClient(settings.eurostat)
-    try:
+    with EurostatClient(settings.eurostat) as client:
         return [
             name
             for name in registry
             if (stamp := client.updated_stamp(name)) is None or stamp != loaded.get(name)
         ]
-    finally:
-        client.close()
 
 
 @flow(name="clusterobs-update-check", timeout_seconds=RUN_TIMEOUT_SECONDS)
@@ -116,16 +81,7 @@ def update_check(
     star_profile: str = "eco-classic",
 ) -> list[str]:
     """Run the pipeline from the Eurostat API if a dataset was updated; returns the updated datasets."""
-    settings = run_settings(
-        "eurostat",
-        output_dir,
-        datasets,
-        countries,
-        first_year,
-        last_year,
-        nuts_target_version,
-        star_profile,
-    )
+    settings = Settings(source="eurostat", **locals())  # as in refresh
     changed = changed_datasets.submit(settings).result()
     logger = get_run_logger()
     if changed:

@@ -83,20 +83,17 @@ def eurostat_requests(
         }
 
 
-def updated_stamp(dataset: str, api: EurostatApi) -> str | None:
-    client = EurostatClient(api)
-    try:
-        return client.updated_stamp(dataset)
-    finally:
-        client.close()
-
-
 # The network tasks are async around a thread: Prefect's timeout then stops the task on time (in a
 # worker thread it could only act once the blocking call returned). Each request has its own timeout.
 @task(name="eurostat-updated-stamp", cache_policy=NO_CACHE)
 async def eurostat_updated_stamp(dataset: str, api: EurostatApi) -> str | None:
     """Eurostat's last data update of a dataset (None when Eurostat does not say)."""
-    return await asyncio.to_thread(updated_stamp, dataset, api)
+
+    def ask() -> str | None:
+        with EurostatClient(api) as client:
+            return client.updated_stamp(dataset)
+
+    return await asyncio.to_thread(ask)
 
 
 def download_cache_key(_context, parameters: dict) -> str | None:
@@ -129,25 +126,16 @@ async def download_dataset(
     settings.download_cache_path): a dataset whose request and `updated` stamp are unchanged is not
     downloaded again. Retries, backoff, timeout and result storage are set by the flow from settings.
     """
-    files = await asyncio.to_thread(download, spec, geo_codes, updated, api, landing_dir)
+
+    def download() -> list[LandedFile]:
+        with EurostatClient(api) as client:
+            return client.download(spec, landing_dir, geo_codes, updated)
+
+    files = await asyncio.to_thread(download)
     get_run_logger().info(
         "%s: %s file(s), %s bytes", spec.name, len(files), sum(f.bytes for f in files)
     )
     return files
-
-
-def download(
-    spec: DatasetSpec,
-    geo_codes: list[str],
-    updated: str | None,
-    api: EurostatApi,
-    landing_dir: Path,
-) -> list[LandedFile]:
-    client = EurostatClient(api)
-    try:
-        return client.download(spec, landing_dir, geo_codes, updated)
-    finally:
-        client.close()
 
 
 @task(name="load-dataset", cache_policy=NO_CACHE)
