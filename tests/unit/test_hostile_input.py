@@ -36,7 +36,11 @@ CELLS = st.one_of(
 )  # fmt: skip
 CODES = st.one_of(
     st.sampled_from(["A", "AT", "AT11", "DE1", "", "Ö", "Zürich", "北京", "EMP_LOC_NR", "C10.1"]),
-    st.text(alphabet=st.characters(blacklist_characters="\t\n\r,"), max_size=5),
+    # no surrogates: a file's text is UTF-8, which cannot hold them (the test could not write it)
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r,"),
+        max_size=5,
+    ),
 )
 PERIODS = st.one_of(
     st.sampled_from(["2020", "2021", "2020Q1", "2020-01", "2020M01", "2019 "]), st.text(max_size=5)
