@@ -69,6 +69,14 @@ def run(
             help="no log lines: a progress line while it runs, one summary line at the end",
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="a registry dataset missing from the source folder is an error (default: a warning, and the run builds what the others support)",
+            envvar="CLUSTEROBS_STRICT",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline (ingest, validate, build, export) and publish the outputs atomically."""
     _quiet_prefect_defaults()
@@ -80,7 +88,9 @@ def run(
     from clusterobs.settings import Settings
 
     try:
-        settings = Settings(source=source, output_dir=output_dir, lq_denominator=lq_denominator)
+        settings = Settings(
+            source=source, output_dir=output_dir, lq_denominator=lq_denominator, strict=strict
+        )
         check_run_configuration(settings)
     except ValidationError as exc:
         console.print(f"[red]error:[/red] {setting_error(exc)}", soft_wrap=True)
@@ -123,9 +133,15 @@ def run(
         print(json.dumps(summary.as_dict(), indent=2))
         return
     if quiet:
+        absent = f" ({len(summary.absent_datasets)} absent)" if summary.absent_datasets else ""
+        unavailable = (
+            f", {len(summary.unavailable_indicators)} indicators unavailable"
+            if summary.unavailable_indicators
+            else ""
+        )
         console.print(
-            f"published run {summary.run_id}: {len(summary.datasets)} datasets, "
-            f"{len(summary.marts)} marts, {time.perf_counter() - started:.1f} s -> {summary.run_folder}",
+            f"published run {summary.run_id}: {len(summary.datasets)} datasets{absent}, "
+            f"{len(summary.marts)} marts{unavailable}, {time.perf_counter() - started:.1f} s -> {summary.run_folder}",
             soft_wrap=True,
         )
         return
@@ -146,7 +162,16 @@ def _print_summary(summary, wall_seconds: float) -> None:
         loads.add_row(
             dataset, d["status"], f"{d['series']:,}", f"{d['observations']:,}", f"{d['values']:,}"
         )
+    for dataset in summary.absent_datasets:
+        loads.add_row(dataset, "absent", "-", "-", "-")
     console.print(loads)
+    if summary.unavailable_indicators:
+        console.print(
+            f"unavailable scoreboard indicators ({len(summary.unavailable_indicators)}): "
+            + "; ".join(f"{code} ({why})" for code, why in summary.unavailable_indicators.items()),
+            soft_wrap=True,
+            markup=False,
+        )
     checks = Table(title="Validation")
     for col in ("stage", "expectations", "passed", "critical failures", "warnings"):
         checks.add_column(col)

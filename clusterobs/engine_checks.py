@@ -44,8 +44,36 @@ def _bound(value) -> str:
     return repr(value) if isinstance(value, int | float) else sql_literal(value)
 
 
+# The row conditions measured in DuckDB: `<column> == "<code>"` or `<column> != "<code>"` (pandas syntax,
+# as GX evaluates them with condition_parser "pandas"); an expectation with another condition goes to GX.
+_ROW_CONDITION = re.compile(r'\s*(\w+)\s*(==|!=)\s*"([^"]*)"\s*')
+
+
+def row_condition_sql(kwargs: dict) -> str | None:
+    """The expectation's row condition as SQL (None: every row); raises ValueError for one not supported."""
+    condition = kwargs.get("row_condition")
+    if not condition:
+        return None
+    match = (
+        _ROW_CONDITION.fullmatch(condition) if kwargs.get("condition_parser") == "pandas" else None
+    )
+    if not match:
+        raise ValueError(f"row condition not measurable in DuckDB: {condition!r}")
+    column, operator, code = match.groups()
+    return f"{quoted(column)} {'=' if operator == '==' else '<>'} {sql_literal(code)}"
+
+
 def unexpected_predicate(expectation: dict) -> tuple[str, str]:
-    """(predicate true for an unexpected row, predicate selecting the elements GX counts) for a map expectation."""
+    """(predicate true for an unexpected row, predicate selecting the elements GX counts) for a map
+    expectation, within its row condition."""
+    unexpected, elements = _unconditional_predicate(expectation)
+    condition = row_condition_sql(expectation["kwargs"])
+    if condition is None:
+        return unexpected, elements
+    return f"({condition}) and ({unexpected})", f"({condition}) and ({elements})"
+
+
+def _unconditional_predicate(expectation: dict) -> tuple[str, str]:
     kind, kwargs = expectation["type"], expectation["kwargs"]
     column = quoted(kwargs.get("column", ""))
     if kind == "expect_column_values_to_not_be_null":
@@ -154,6 +182,12 @@ def duplicated_keys(
 
 
 def supported(expectations: list[dict]) -> bool:
+    """Whether DuckDB can measure every one of `expectations` (their kind and row condition)."""
+    try:
+        for expectation in expectations:
+            row_condition_sql(expectation["kwargs"])
+    except ValueError:
+        return False
     return all(e["type"] in SUPPORTED for e in expectations)
 
 

@@ -126,6 +126,19 @@ def ordered_models(models: dict[str, Model], layers: tuple[str, ...] = LAYERS) -
     return [models[r] for r in order if models[r].layer in layers]
 
 
+def upstream_relations(models: dict[str, Model], relation: str) -> set[str]:
+    """Every relation (models and sources such as raw.<dataset>) `relation` is built from, directly or not."""
+    seen: set[str] = set()
+    todo = [relation]
+    while todo:
+        current = todo.pop()
+        for dependency in models[current].depends_on if current in models else ():
+            if dependency not in seen:
+                seen.add(dependency)
+                todo.append(dependency)
+    return seen
+
+
 def country_partitioned(models: dict[str, Model]) -> list[Model]:
     """The models marked `Partitioned: country`, in dependency order; raises unless each reads only
     staging, ref and config relations and other partitioned models (what a country's build can have)."""

@@ -8,6 +8,7 @@ import importlib.util
 from clusterobs import publish
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
+from clusterobs.sources import source_plan
 from clusterobs.stars import load_star_profiles
 
 
@@ -34,6 +35,7 @@ def check_run_configuration(settings: Settings) -> None:
         raise ConfigurationError(
             f"source {settings.source!r} is not 'demo', 'eurostat' or a folder of extract files"
         )
+    source_plan(settings)  # a dataset the run must have (strict, required) and does not: one line
     try:
         publish.check_layout(settings.output_path)
     except OSError as exc:

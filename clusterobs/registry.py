@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import polars as pl
 from pydantic import BaseModel, Field, model_validator
 
+from clusterobs.settings import REFERENCE_DIR
 from clusterobs.toml_tables import load_named_tables
+from transforms.conformance import DeclaredSchema
+
+CODE_ALIASES = REFERENCE_DIR / "code_aliases.csv"
 
 
 class RegistryError(ValueError):
@@ -27,14 +32,15 @@ class DatasetSpec(BaseModel, extra="forbid"):
     end: int | None = Field(None, ge=1900, le=2100)
     nuts_levels: list[Literal[0, 1, 2, 3]] = Field(default_factory=lambda: [0, 1, 2])
     nuts_version: Literal[2016, 2021, 2024] = 2021
-    required: bool = True
+    totals: dict[str, str] = Field(default_factory=dict)
+    required: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> DatasetSpec:
-        unknown = set(self.filters) - set(self.dimensions)
+        unknown = (set(self.filters) | set(self.totals)) - set(self.dimensions)
         if unknown:
             raise ValueError(
-                f"filters on {', '.join(sorted(unknown))}, which are not among dimensions {self.dimensions}"
+                f"filters or totals on {', '.join(sorted(unknown))}, which are not among dimensions {self.dimensions}"
             )
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
@@ -69,3 +75,15 @@ def within_years(spec: DatasetSpec, first_year: int | None, last_year: int | Non
     if start and end and end < start:
         return spec
     return spec.model_copy(update={"start": start, "end": end})
+
+
+def declared_schema(spec: DatasetSpec, aliases_path: Path = CODE_ALIASES) -> DeclaredSchema:
+    """What an extract of the dataset must look like: the registry's dimensions, filters and totals, with
+    the older code names of data/reference/code_aliases.csv."""
+    aliases: dict[str, dict[str, str]] = {}
+    rows = pl.read_csv(aliases_path, infer_schema=False).filter(pl.col("dataset") == spec.name)
+    for dimension, code, canonical in rows.select(
+        "dimension", "code", "canonical_code"
+    ).iter_rows():
+        aliases.setdefault(dimension, {})[code] = canonical
+    return DeclaredSchema(spec.name, spec.dimensions, spec.filters, spec.totals, aliases)

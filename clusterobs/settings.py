@@ -112,7 +112,16 @@ class Settings(BaseSettings):
         Path("datasets.toml"), description="dataset registry (which datasets, filters, years)"
     )
     datasets: list[str] | None = Field(
-        None, description="load only these registry datasets (default: all)"
+        None,
+        description="load only these registry datasets (default: all); the others are absent from the run",
+    )
+    strict: bool = Field(
+        False,
+        description="a registry dataset with no extract in the source folder is an error (default: a warning; the run builds what the others support)",
+    )
+    reference_countries: list[str] | None = Field(
+        None,
+        description="countries whose regions form the European reference of location quotients and European shares (default: every country in the data)",
     )
     countries: list[str] | None = Field(
         None,
@@ -158,6 +167,28 @@ class Settings(BaseSettings):
     )
     keep_runs: int = Field(
         3, ge=1, description="published run folders kept under output/runs (older ones are pruned)"
+    )
+    region_year_min_cells_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="a region-year publishing fewer cells than this share of the region's fullest year is not taken as reported (stray cells under a code of another NUTS version)",
+    )
+    imputation_split: Literal["proportional", "equal"] = Field(
+        "proportional",
+        description="how a suppressed cell's share of its parent's remainder is set: in proportion to the country's values of the missing industries (or the sizes of the missing regions), or equally as the classic Observatory algorithm does",
+    )
+    min_category_scope_share: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="a cluster category with a smaller share of its NACE classes inside the SBS regime's scope earns no star (no_star_reason outside_dataset_scope); 0.4 keeps Hospitality and Tourism (8 of 17 classes inside the legacy scope: its accommodation and travel agencies) and drops forestry, finance, insurance, education, performing arts, fishing, agricultural inputs",
+    )
+    max_imputed_share_for_stars: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="a cluster cell whose employment is more than this share estimated (suppressed cells) earns no star (no_star_reason mostly_estimated); its LQ is still published",
     )
     lq_denominator: Literal["total", "traded"] = Field(
         "total",

@@ -18,6 +18,7 @@ import duckdb
 
 from clusterobs import engine_checks
 from clusterobs.settings import EXPECTATIONS_DIR
+from transforms.observations import quoted
 
 _import_started = threading.Event()
 
@@ -63,10 +64,11 @@ class ExpectationResult:
 
 @dataclass
 class ValidationSummary:
-    """Results of the suites of one stage."""
+    """Results of the suites of one stage, and the suites skipped because their datasets are absent."""
 
     stage: str
     results: list[ExpectationResult] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # suite -> why
 
     @property
     def critical_failures(self) -> list[ExpectationResult]:
@@ -87,6 +89,7 @@ class ValidationSummary:
             "passed": sum(r.success for r in self.results),
             "critical_failures": len(self.critical_failures),
             "warnings": len(self.warnings),
+            "skipped_suites": len(self.skipped),
         }
 
 
@@ -151,6 +154,8 @@ def columns_used(expectations: list[dict]) -> list[str]:
             if key in kwargs:
                 names.append(kwargs[key])
         names += kwargs.get("column_list", [])
+        if kwargs.get("row_condition"):  # `<column> == "<code>"`: the column it reads
+            names.append(kwargs["row_condition"].split("=")[0].strip(" !"))
     return list(dict.fromkeys(names))
 
 
@@ -201,8 +206,13 @@ def validate_stage(
         context.add_data_docs_site(site_name="clusterobs", site_config=site)
     summary = ValidationSummary(stage)
     con.execute("set variable validation_stage = ?", [stage])  # queries may look at their own stage
+    loaded = loaded_datasets(con)
     for path, spec in suite_files(stage):
         meta = spec["meta"]
+        needs = meta.get("datasets")
+        if needs and not loaded.intersection(needs):
+            summary.skipped[spec["name"]] = f"no data: {' and '.join(needs)} absent from the run"
+            continue
         relation = meta.get("relation") or f"({meta['query']})"
         label = meta.get("relation") or spec["name"]
         expectations = resolved_expectations(con, path, spec["expectations"])
@@ -273,6 +283,21 @@ def validate_stage(
     if record_results:
         record(con, run_id, summary)
     return summary
+
+
+def loaded_datasets(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Datasets whose raw table holds observations (a suite whose `meta.datasets` are all absent is skipped)."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' and not starts_with(table_name, '__')"
+        ).fetchall()
+    ]
+    return {
+        t
+        for t in tables
+        if con.execute(f"select exists (select 1 from raw.{quoted(t)})").fetchall()[0][0]
+    }
 
 
 def measured_in_duckdb(
@@ -367,6 +392,11 @@ def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) ->
         "",
         f"{d['expectations']} expectations, {d['passed']} passed, {d['critical_failures']} critical failures, {d['warnings']} warnings.",
     ]
+    if summary.skipped:
+        lines += [
+            "",
+            "Skipped suites: " + "; ".join(f"{s} ({why})" for s, why in summary.skipped.items()),
+        ]
     failed = [r for r in summary.results if not r.success]
     if failed:
         lines += [
@@ -398,6 +428,10 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, summary: ValidationSumma
             r.unexpected_sample,
         )
         for r in summary.results
+    ]
+    rows += [
+        (run_id, suite, None, "suite_skipped", None, "info", None, why, None, None)
+        for suite, why in summary.skipped.items()
     ]
     if rows:
         con.executemany(

@@ -13,9 +13,10 @@ import polars as pl
 
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
-from clusterobs.registry import load_registry, run_years
+from clusterobs.registry import DatasetSpec, load_registry, run_years
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
+from transforms.conformance import DeclaredSchema, conformed_extract
 from transforms.duckdb_results import first_row, scalar
 from transforms.extracts import read_extract
 from transforms.observations import (
@@ -24,6 +25,7 @@ from transforms.observations import (
     create_observation_table,
     dimension_domains,
     quoted,
+    sql_literal,
     stored_columns,
 )
 
@@ -58,6 +60,26 @@ META_DDL = [
     "alter table meta.extracts add column if not exists missing bigint",
     "alter table meta.extracts add column if not exists value_sum double",
     "alter table meta.extracts add column if not exists flag_counts json",
+    "alter table meta.extracts add column if not exists notes json",
+    """create table if not exists meta.run_datasets (
+        run_id varchar,
+        dataset varchar,
+        status varchar,
+        files integer,
+        observations bigint,
+        reason varchar
+    )""",
+    """create table if not exists meta.indicator_availability (
+        run_id varchar,
+        indicator_code varchar,
+        dimension varchar,
+        source_dataset varchar,
+        status varchar,
+        regions bigint,
+        first_year smallint,
+        last_year smallint,
+        absent_datasets varchar
+    )""",
     """create table if not exists meta.row_counts (
         run_id varchar,
         relation varchar,
@@ -86,6 +108,8 @@ REFERENCE_TABLES = {
     "cluster_categories": "cluster_categories.csv",
     "ecosystem_indicators": "ecosystem_indicators.csv",
     "nace_aggregates": "nace_aggregates.csv",
+    "code_aliases": "code_aliases.csv",
+    "sbs_total_scopes": "sbs_total_scopes.csv",
 }
 
 
@@ -195,6 +219,21 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
     }
     for name, literal in variables.items():
         con.execute(f"set variable {name} = {literal}")
+    con.execute(
+        "set variable reference_countries = ?::varchar[]", [settings.reference_countries or []]
+    )
+    con.execute(
+        "set variable min_category_scope_share = ?::double", [settings.min_category_scope_share]
+    )
+    con.execute("set variable imputation_split = ?", [settings.imputation_split])
+    con.execute(
+        "set variable region_year_min_cells_share = ?::double",
+        [settings.region_year_min_cells_share],
+    )
+    con.execute(
+        "set variable max_imputed_share_for_stars = ?::double",
+        [settings.max_imputed_share_for_stars],
+    )
 
 
 def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -291,9 +330,12 @@ class ExtractStats:
     extract_sha256: str
     warnings: tuple[str, ...] = ()
     updated: str | None = None  # Eurostat's update stamp of the extract, when known
+    notes: tuple[
+        str, ...
+    ] = ()  # how the file was held against the registry (schema drift), kept in lineage
 
     def as_dict(self) -> dict:
-        return asdict(self) | {"warnings": list(self.warnings)}
+        return asdict(self) | {"warnings": list(self.warnings), "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -318,7 +360,10 @@ class DatasetLoad:
 
 
 def extract_stats(
-    con: duckdb.DuckDBPyConnection, parsed: ParsedExtract, landed: LandedFile
+    con: duckdb.DuckDBPyConnection,
+    parsed: ParsedExtract,
+    landed: LandedFile,
+    notes: list[str] | None = None,
 ) -> ExtractStats:
     """Counts of one parsed extract: series, observations, values, missing cells, each flag, sum of values."""
     observations, values, value_sum = first_row(
@@ -352,6 +397,7 @@ def extract_stats(
         extract_sha256=landed.sha256,
         warnings=tuple(parsed.warnings),
         updated=landed.updated,
+        notes=tuple(notes or ()),
     )
 
 
@@ -367,6 +413,28 @@ def loaded_checksums(con: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
     return {
         r[0] for r in con.execute(f'select distinct extract_sha256 from raw."{dataset}"').fetchall()
     }
+
+
+def is_loaded(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    files: list[LandedFile],
+    declared: DeclaredSchema | None = None,
+) -> bool:
+    """Whether raw.<dataset> holds exactly these extracts, with every dimension the registry declares
+    (a registry that learnt a dimension's total since the load needs the files read again)."""
+    if loaded_checksums(con, dataset) != {f.sha256 for f in files}:
+        return False
+    if declared is None:
+        return True
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?",
+            [dataset],
+        ).fetchall()
+    }
+    return set(declared.dimensions) <= columns
 
 
 def loaded_updated_stamp(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:
@@ -404,15 +472,20 @@ def nuts_codes(
 
 
 def load_dataset(
-    con: duckdb.DuckDBPyConnection, dataset: str, files: list[LandedFile], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    files: list[LandedFile],
+    run_id: str,
+    declared: DeclaredSchema | None = None,
 ) -> DatasetLoad:
     """Replace raw.<dataset> by the observations of `files` in one transaction (nothing if unchanged).
 
-    Every file is parsed before anything is written; a bad file raises ExtractError and loads nothing.
+    Every file is parsed (and held against the registry's `declared` schema) before anything is written;
+    a bad file raises ExtractError and loads nothing.
     """
     if not files:
         raise ValueError(f"no extract files for {dataset}")
-    if loaded_checksums(con, dataset) == {f.sha256 for f in files}:
+    if is_loaded(con, dataset, files, declared):
         return unchanged_load(con, dataset, files)
     incoming = f'raw."__incoming_{dataset}"'
     stats = []
@@ -421,11 +494,11 @@ def load_dataset(
         for number, landed in enumerate(files):
             con.execute("set variable extract_number = ?::smallint", [number])
             target = incoming if len(files) == 1 else f"_slice_{number}"
-            extract = _parsed(con, landed, dataset, target)
+            extract, notes = _parsed(con, landed, dataset, target, declared)
             if dimensions is not None and extract.dimensions != dimensions:
                 raise _dimension_mismatch(dataset, landed, extract.dimensions, files[0], dimensions)
             dimensions = extract.dimensions
-            stats.append(extract_stats(con, extract, landed))
+            stats.append(extract_stats(con, extract, landed, notes))
         if len(files) > 1:
             slices = [f"_slice_{number}" for number in range(len(files))]
             _union_slices(con, incoming, dataset, dimensions, slices)
@@ -455,7 +528,12 @@ class ParsedFile:
 
 
 def parse_to_parquet(
-    landed: LandedFile, dataset: str, number: int, exchange_dir: Path, memory_limit: str | None
+    landed: LandedFile,
+    dataset: str,
+    number: int,
+    exchange_dir: Path,
+    memory_limit: str | None,
+    declared: DeclaredSchema | None = None,
 ) -> ParsedFile:
     """Parse extract file `number` of a dataset in an in-memory DuckDB and write it to `exchange_dir`
     (no warehouse needed: this runs on any worker that sees the landing and exchange folders)."""
@@ -464,8 +542,8 @@ def parse_to_parquet(
     partial = target.with_name(f".{target.name}.partial")
     with duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {}) as con:
         con.execute("set variable extract_number = ?::smallint", [number])
-        extract = _parsed(con, landed, dataset, "_parsed")
-        stats = extract_stats(con, extract, landed)
+        extract, notes = _parsed(con, landed, dataset, "_parsed", declared)
+        stats = extract_stats(con, extract, landed, notes)
         stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
         con.execute(
             f"copy (select {stored} from _parsed) to '{partial}' (format parquet, compression zstd)"
@@ -500,15 +578,21 @@ def load_parsed(
 
 
 def _parsed(
-    con: duckdb.DuckDBPyConnection, landed: LandedFile, dataset: str, target: str
-) -> ParsedExtract:
-    """`read_extract` of a landed file, its errors and warnings naming the file it came from."""
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    dataset: str,
+    target: str,
+    declared: DeclaredSchema | None = None,
+) -> tuple[ParsedExtract, list[str]]:
+    """`read_extract` of a landed file held against the `declared` schema (when given), and the notes that
+    say how; errors and warnings name the file it came from."""
     try:
         extract = read_extract(con, landed.path, dataset, target=target)
+        notes = conformed_extract(con, extract, declared, landed.source) if declared else []
     except ExtractError as exc:
         raise ExtractError(landed.source, exc.line, exc.problem) from None
     extract.warnings[:] = [w.replace(str(landed.path), landed.source) for w in extract.warnings]
-    return extract
+    return extract, notes
 
 
 def _dimension_mismatch(
@@ -557,12 +641,12 @@ def _replace_raw(
             """insert or replace into meta.extracts
                (dataset, extract_sha256, source_path, bytes, series, observations, values_present,
                 loaded_at, load_run_id, landing_path, format, eurostat_updated, fetched_at, missing, value_sum,
-                flag_counts)
-               values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)""",
+                flag_counts, notes)
+               values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 dataset, landed.sha256, landed.source, landed.bytes, stat.series, stat.observations,
                 stat.values, run_id, str(landed.path), stat.format, landed.updated, landed.fetched_at,
-                stat.missing, stat.value_sum, json.dumps(stat.flags),
+                stat.missing, stat.value_sum, json.dumps(stat.flags), json.dumps(list(stat.notes)),
             ],
         )  # fmt: skip
 
@@ -616,16 +700,17 @@ def _recorded_stats(
     """The statistics recorded when an (unchanged) extract was loaded."""
     row = first_row(
         con,
-        """select format, series, observations, values_present, missing, value_sum, flag_counts
+        """select format, series, observations, values_present, missing, value_sum, flag_counts, notes
            from meta.extracts where dataset = ? and extract_sha256 = ?""",
         [dataset, landed.sha256],
     )
-    fmt, series, observations, values, missing, value_sum, flags = row or (
+    fmt, series, observations, values, missing, value_sum, flags, notes = row or (
         "?",
         0,
         0,
         0,
         0,
+        None,
         None,
         None,
     )
@@ -641,7 +726,86 @@ def _recorded_stats(
         value_sum,
         landed.sha256,
         updated=landed.updated,
+        notes=tuple(json.loads(notes or "[]")),
     )
+
+
+def record_run_datasets(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    loads: dict[str, DatasetLoad],
+    absent: dict[str, str],
+    registry: dict[str, DatasetSpec],
+) -> None:
+    """Record what the run did with each registry dataset (meta.run_datasets). An absent dataset's raw
+    table becomes an empty one of its declared dimensions, so nothing of another source or run is built
+    on and every model still builds (the earlier data stays in the earlier runs' folders)."""
+    con.execute("begin transaction")
+    try:
+        for dataset, reason in absent.items():
+            dimensions = registry[dataset].dimensions
+            create_observation_table(
+                con, f"raw.{quoted(dataset)}", dataset, dimensions, dict.fromkeys(dimensions)
+            )
+            con.execute(
+                f"comment on table raw.{quoted(dataset)} is "
+                + sql_literal(f"absent from run {run_id}: {reason}")
+            )
+        rows = [
+            (run_id, d, load.status, len(load.files), load.observations, None)
+            for d, load in loads.items()
+        ] + [(run_id, d, "absent", 0, 0, reason) for d, reason in absent.items()]
+        con.executemany("insert into meta.run_datasets values (?, ?, ?, ?, ?, ?)", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_indicator_availability(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """Record for every catalogue indicator whether the run computed it (meta.indicator_availability);
+    returns the unavailable ones with the reason."""
+    con.execute(
+        """insert into meta.indicator_availability
+           with computed as (
+               select indicator_code, count(distinct region_code) as regions, min(year) as first_year,
+                   max(year) as last_year,
+               from marts.fct_ecosystem_indicators
+               where value is not null
+               group by indicator_code
+           ),
+           absent as (
+               select list(dataset order by dataset) as datasets from meta.run_datasets
+               where run_id = $run_id and status = 'absent'
+           )
+           select
+               $run_id,
+               catalogue.indicator_code,
+               catalogue.dimension,
+               catalogue.source_dataset,
+               case when computed.regions > 0 then 'available' else 'unavailable' end,
+               coalesce(computed.regions, 0),
+               computed.first_year,
+               computed.last_year,
+               case when computed.regions is null then array_to_string(list_filter(
+                   absent.datasets, d -> list_contains(
+                       list_transform(string_split(catalogue.source_dataset, '+'), s -> trim(s)), d)
+               ), ', ') end,
+           from ref.ecosystem_indicators as catalogue
+           cross join absent
+           left join computed using (indicator_code)
+           order by catalogue.indicator_code""",
+        {"run_id": run_id},
+    )
+    rows = con.execute(
+        """select indicator_code, absent_datasets from meta.indicator_availability
+           where run_id = ? and status = 'unavailable' order by indicator_code""",
+        [run_id],
+    ).fetchall()
+    return {
+        code: f"absent: {datasets}" if datasets else "no values in the loaded datasets"
+        for code, datasets in rows
+    }
 
 
 def record_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

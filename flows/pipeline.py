@@ -25,9 +25,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from clusterobs import publish, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
-from clusterobs.registry import load_registry
+from clusterobs.registry import declared_schema, load_registry
 from clusterobs.settings import Settings
+from clusterobs.sources import SourcePlan, source_plan
 from flows import tasks
+from transforms.conformance import DeclaredSchema
 
 # Called with a stage's name as it starts (the CLI's progress display listens here).
 STAGE_LISTENERS: list[Callable[[str], None]] = []
@@ -49,6 +51,10 @@ class RunSummary:
     run_folder: str | None = None
     elapsed_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    absent_datasets: dict[str, str] = field(
+        default_factory=dict
+    )  # dataset -> why the run went without it
+    unavailable_indicators: dict[str, str] = field(default_factory=dict)  # indicator -> why
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -97,16 +103,6 @@ class RunDeadline:
             )
 
 
-def registry_datasets(settings: Settings):
-    registry = load_registry(settings.registry_path)
-    if settings.datasets:
-        unknown = sorted(set(settings.datasets) - registry.keys())
-        if unknown:
-            raise ValueError(f"dataset(s) {', '.join(unknown)} not in {settings.registry_path}")
-        registry = {name: spec for name, spec in registry.items() if name in settings.datasets}
-    return registry
-
-
 @contextmanager
 def dask_scheduler(settings: Settings) -> Iterator[str | None]:
     """The run's Dask scheduler address (task_runner=dask): settings.dask_address, else a local cluster
@@ -136,11 +132,14 @@ def task_runner(dask_address: str | None):
     return DaskTaskRunner(address=dask_address)
 
 
-def downloaded_extracts(settings: Settings, db_path: Path) -> dict[str, list[LandedFile]]:
+def downloaded_extracts(
+    settings: Settings, db_path: Path, plan: SourcePlan
+) -> dict[str, list[LandedFile]]:
     """Landed Eurostat extracts per dataset: downloads run concurrently, each reused from Prefect's
     cache when its request and Eurostat's `updated` stamp are unchanged."""
     api = settings.eurostat
-    requests = tasks.eurostat_requests(db_path, registry_datasets(settings), settings)
+    wanted = {name: plan.registry[name] for name in plan.loaded}
+    requests = tasks.eurostat_requests(db_path, wanted, settings)
     stamp = tasks.eurostat_updated_stamp.with_options(
         retries=api.task_retries,
         retry_delay_seconds=api.task_retry_delay_seconds,
@@ -171,13 +170,19 @@ def downloaded_extracts(settings: Settings, db_path: Path) -> dict[str, list[Lan
     return extracts
 
 
-def collect_extracts(settings: Settings, db_path: Path) -> dict[str, list[LandedFile]]:
+def collect_extracts(
+    settings: Settings, db_path: Path, plan: SourcePlan
+) -> dict[str, list[LandedFile]]:
     """Landed extract files per dataset, from the bundled demo, a folder, or the Eurostat API."""
     if settings.source == "eurostat":
-        return downloaded_extracts(settings, db_path)
-    return landed_files(
-        tasks.extract_files(settings.source_dir, registry_datasets(settings)), settings
-    )
+        return downloaded_extracts(settings, db_path, plan)
+    return landed_files(plan.files, settings)
+
+
+def declared_schemas(settings: Settings, datasets) -> dict[str, DeclaredSchema]:
+    """What the registry declares for each of `datasets` it knows (files of others are read as they are)."""
+    registry = load_registry(settings.registry_path)
+    return {name: declared_schema(registry[name]) for name in datasets if name in registry}
 
 
 def landed_files(files: dict[str, list[Path]], settings: Settings) -> dict[str, list[LandedFile]]:
@@ -194,24 +199,35 @@ def ingest(
     run_id: str,
     work_dir: Path,
     files: dict[str, list[Path]] | None = None,
+    plan: SourcePlan | None = None,
 ) -> dict[str, warehouse.DatasetLoad]:
     """Land (or download) each dataset's extracts and load them into raw.<dataset>, one transaction each.
 
-    `files`: these extract files per dataset instead of the settings' source. With the thread runner,
+    `files`: these extract files per dataset instead of the settings' source (the other datasets are left
+    as they are). Otherwise the run's source `plan` (default: `source_plan(settings)`) says what to load;
+    each dataset it goes without is recorded as absent and its raw table emptied. Every file is held
+    against what the registry declares for its dataset (transforms.conformance). With the thread runner,
     loads run concurrently in this process (each on its own tables; gzip decompression is
     single-threaded, so two loads keep both cores busy), largest first. With Dask, the extracts are
     parsed on the workers into Parquet in the run folder, and this process, the warehouse's one writer,
     loads those.
     """
-    extracts = landed_files(files, settings) if files else collect_extracts(settings, db_path)
+    if files:
+        extracts = landed_files(files, settings)
+    else:
+        plan = plan or source_plan(settings)
+        extracts = collect_extracts(settings, db_path, plan)
     by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
     memory = settings.duckdb_memory_limit
+    declared = declared_schemas(settings, extracts)
     if settings.task_runner == "dask":
-        loads = tasks.unchanged_loads(db_path, extracts)
+        loads = tasks.unchanged_loads(db_path, extracts, declared)
         exchange = work_dir / "exchange"
         parsed = {
             dataset: [
-                tasks.parse_extract.submit(landed, dataset, number, exchange, memory)
+                tasks.parse_extract.submit(
+                    landed, dataset, number, exchange, memory, declared.get(dataset)
+                )
                 for number, landed in enumerate(extracts[dataset])
             ]
             for dataset in by_size
@@ -223,11 +239,16 @@ def ingest(
         shutil.rmtree(exchange, ignore_errors=True)
     else:
         futures = {
-            dataset: tasks.load_dataset.submit(db_path, dataset, extracts[dataset], run_id, memory)
+            dataset: tasks.load_dataset.submit(
+                db_path, dataset, extracts[dataset], run_id, memory, declared.get(dataset)
+            )
             for dataset in by_size
         }
         loads = {dataset: future.result() for dataset, future in futures.items()}
-    return {dataset: loads[dataset] for dataset in extracts}
+    loads = {dataset: loads[dataset] for dataset in extracts}
+    if plan is not None:
+        tasks.record_run_datasets(db_path, run_id, loads, plan.absent, plan.registry)
+    return loads
 
 
 @flow(name="clusterobs-build", log_prints=True)
@@ -343,9 +364,14 @@ def _stages(
     run on the cluster."""
     runner = task_runner(dask_address)
     with summary.timed("ingest"):
+        plan = source_plan(settings)
+        summary.absent_datasets = dict(plan.absent)
+        if plan.warning():
+            get_run_logger().warning(plan.warning())
         tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
         ingest_flow = ingest.with_options(task_runner=runner)
-        for load in ingest_flow(settings, run.warehouse, run.run_id, run.work_dir).values():
+        loads = ingest_flow(settings, run.warehouse, run.run_id, run.work_dir, plan=plan)
+        for load in loads.values():
             summary.record(load)
     deadline.check("build")
     with summary.timed("build"):
@@ -369,6 +395,7 @@ def _stages(
         if staging_check is not None:
             with summary.timed("validate"):  # what is left of them once the build is done
                 summary.validation["staging"] = staging_check.result().as_dict()
+    summary.unavailable_indicators = tasks.record_indicator_availability(run.warehouse, run.run_id)
     if settings.validate_outputs:
         deadline.check("validate")
         with summary.timed("validate"):
@@ -457,6 +484,13 @@ def run_report(summary: RunSummary) -> str:
         f"| {v['observations']} | {v['values']} |"
         for d, v in summary.datasets.items()
     ]
+    lines += [
+        f"| {d} | - | absent: {why} | 0 | 0 | 0 |" for d, why in summary.absent_datasets.items()
+    ]
+    if summary.unavailable_indicators:
+        lines += ["", "| unavailable scoreboard indicator | why |", "|---|---|"] + [
+            f"| {code} | {why} |" for code, why in summary.unavailable_indicators.items()
+        ]
     lines += ["", "| mart | rows |", "|---|---|"] + [
         f"| {m} | {n} |" for m, n in summary.marts.items()
     ]

@@ -20,30 +20,7 @@ from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
 from clusterobs.registry import DatasetSpec, within_years
 from clusterobs.settings import EurostatApi, Settings
-from transforms.extracts import dataset_from_filename
-
-EXTRACT_SUFFIXES = (".tsv", ".tsv.gz", ".csv", ".csv.gz", ".json", ".xml")
-
-
-def extract_files(source_dir: Path, registry: dict[str, DatasetSpec]) -> dict[str, list[Path]]:
-    """Extract files per registry dataset in a folder (<dataset>.<ext> or slices <dataset>__<part>.<ext>)."""
-    if not source_dir.is_dir():
-        raise FileNotFoundError(
-            f"source folder {source_dir} does not exist (use --source demo, eurostat or a folder of extracts)"
-        )
-    found: dict[str, list[Path]] = {}
-    for path in sorted(source_dir.iterdir()):
-        if path.is_file() and path.name.lower().endswith(EXTRACT_SUFFIXES):
-            dataset = dataset_from_filename(path)
-            if dataset in registry:
-                found.setdefault(dataset, []).append(path)
-    missing = [name for name, spec in registry.items() if spec.required and name not in found]
-    if missing:
-        raise FileNotFoundError(
-            f"{source_dir} has no extract for: {', '.join(missing)} "
-            "(expected <dataset>.tsv[.gz], .csv[.gz] (SDMX-CSV), .json (JSON-stat) or .xml (SDMX-ML))"
-        )
-    return found
+from transforms.conformance import DeclaredSchema
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE)
@@ -140,34 +117,47 @@ async def download_dataset(
 
 @task(name="load-dataset", cache_policy=NO_CACHE)
 def load_dataset(
-    db_path: Path, dataset: str, files: list[LandedFile], run_id: str, memory_limit: str
+    db_path: Path,
+    dataset: str,
+    files: list[LandedFile],
+    run_id: str,
+    memory_limit: str,
+    declared: DeclaredSchema | None = None,
 ) -> warehouse.DatasetLoad:
-    """Parse a dataset's extracts and replace raw.<dataset> in one transaction (skipped when unchanged)."""
+    """Parse a dataset's extracts (held against the registry's `declared` schema) and replace
+    raw.<dataset> in one transaction (skipped when unchanged)."""
     with warehouse.connect(db_path, memory_limit) as con:
-        result = warehouse.load_dataset(con, dataset, files, run_id)
+        result = warehouse.load_dataset(con, dataset, files, run_id, declared)
     _log_load(result)
     return result
 
 
 @task(name="unchanged-loads", cache_policy=NO_CACHE)
 def unchanged_loads(
-    db_path: Path, extracts: dict[str, list[LandedFile]]
+    db_path: Path,
+    extracts: dict[str, list[LandedFile]],
+    declared: dict[str, DeclaredSchema],
 ) -> dict[str, warehouse.DatasetLoad]:
     """The datasets whose extracts are the ones already loaded (nothing to parse), with their recorded counts."""
     with warehouse.connect(db_path, ddl=False) as con:
         return {
             dataset: warehouse.unchanged_load(con, dataset, files)
             for dataset, files in extracts.items()
-            if warehouse.loaded_checksums(con, dataset) == {f.sha256 for f in files}
+            if warehouse.is_loaded(con, dataset, files, declared.get(dataset))
         }
 
 
 @task(name="parse-extract", cache_policy=NO_CACHE)
 def parse_extract(
-    landed: LandedFile, dataset: str, number: int, exchange_dir: Path, memory_limit: str
+    landed: LandedFile,
+    dataset: str,
+    number: int,
+    exchange_dir: Path,
+    memory_limit: str,
+    declared: DeclaredSchema | None = None,
 ) -> warehouse.ParsedFile:
     """Parse one extract into a Parquet file in the exchange folder (runs on any worker)."""
-    return warehouse.parse_to_parquet(landed, dataset, number, exchange_dir, memory_limit)
+    return warehouse.parse_to_parquet(landed, dataset, number, exchange_dir, memory_limit, declared)
 
 
 @task(name="load-parsed", cache_policy=NO_CACHE)
@@ -181,11 +171,40 @@ def load_parsed(
     return result
 
 
+@task(name="record-run-datasets", cache_policy=NO_CACHE)
+def record_run_datasets(
+    db_path: Path,
+    run_id: str,
+    loads: dict[str, warehouse.DatasetLoad],
+    absent: dict[str, str],
+    registry: dict[str, DatasetSpec],
+) -> None:
+    """Record what the run did with each registry dataset; an absent one's raw table is emptied."""
+    with warehouse.connect(db_path) as con:
+        warehouse.record_run_datasets(con, run_id, loads, absent, registry)
+
+
+@task(name="record-indicator-availability", cache_policy=NO_CACHE)
+def record_indicator_availability(db_path: Path, run_id: str) -> dict[str, str]:
+    """Record which scoreboard indicators the run computed; returns the unavailable ones with the reason."""
+    with warehouse.connect(db_path) as con:
+        unavailable = warehouse.record_indicator_availability(con, run_id)
+    if unavailable:
+        get_run_logger().warning(
+            "%s scoreboard indicator(s) unavailable: %s",
+            len(unavailable),
+            "; ".join(f"{code} ({why})" for code, why in unavailable.items()),
+        )
+    return unavailable
+
+
 def _log_load(result: warehouse.DatasetLoad) -> None:
     logger = get_run_logger()
     for stats in result.files:
         for warning in stats.warnings:
             logger.warning(warning)
+        for note in stats.notes:
+            logger.info("%s: %s", stats.file, note)
     logger.info(
         "%s: %s (%s observations, %s values)",
         result.dataset,

@@ -4,7 +4,9 @@
 -- shift is approximate); merged regions are summed, and only where every merged region reports the
 -- category that year (else the measures are NULL, conversion `incomplete_merge`); a split region's values
 -- are shared among its successors by int_nuts_splits__weighted (the category's own share for the measure,
--- else the business-economy total's); an unbridged region keeps its old code. Cell counts are summed over
+-- else the business-economy total's); an unbridged region keeps its old code. Where one region is
+-- reported under codes of two NUTS versions in the same year (real files do this in a revision's first
+-- years), only the codes of the newer version count, so nothing is counted twice. Cell counts are summed over
 -- the source regions (a split successor counts the cells of the region it came from).
 -- `nuts_conversion`: the strongest conversion behind the row; `nuts_source_codes`: the source regions.
 -- One row per region (target NUTS version) x category x year.
@@ -53,6 +55,9 @@ routed as (
         on total.from_code = cells.region_code
         and total.to_code = routes.output_code
         and total.scope = '_total'
+    qualify routes.source_version is not distinct from max(routes.source_version) over (
+        partition by cells.dataset, routes.output_code, cells.year
+    )
 ),
 
 aggregated as (

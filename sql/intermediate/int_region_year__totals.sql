@@ -1,6 +1,8 @@
 -- Business-economy totals per NUTS-2 region and year in the target NUTS version (converted like
--- int_cluster_region_year__harmonised, with the business-economy total's split weights), and the
--- region's traded-cluster employment (scope follows the SBS regime of the year).
+-- int_cluster_region_year__harmonised, with the business-economy total's split weights; where a region is
+-- reported under codes of two NUTS versions in one year, only the newer version's count), how each was
+-- obtained (`total_source`, see int_region_year__reported) and the region's traded-cluster employment
+-- (scope follows the SBS regime of the year).
 -- One row per region (target NUTS version) x year.
 with reported as (
     select * from intermediate.int_region_year__reported
@@ -36,6 +38,9 @@ routed as (
     from reported
     join routes using (dataset, region_code)
     left join weights on weights.from_code = reported.region_code and weights.to_code = routes.output_code
+    qualify routes.source_version is not distinct from max(routes.source_version) over (
+        partition by reported.dataset, routes.output_code, reported.year
+    )
 ),
 
 harmonised as (
@@ -53,6 +58,11 @@ harmonised as (
             conversion,
             list_position(['unchanged', 'recoded', 'boundary_shift', 'merge', 'split', 'unbridged'], conversion)
         ) as nuts_conversion,
+        arg_max(
+            total_source,
+            list_position(['reported', 'derived_from_parts', 'derived_with_estimates'], total_source)
+        ) as total_source,
+        max(total_estimated_share) as total_estimated_share,
     from routed
     group by output_code, year
 ),
@@ -78,6 +88,10 @@ final as (
         case when not harmonised.is_incomplete_merge then harmonised.total_local_units end as total_local_units,
         case when not harmonised.is_incomplete_merge then harmonised.total_wages_meur end as total_wages_meur,
         traded.traded_employment,
+        case when harmonised.total_employment is not null and not harmonised.is_incomplete_merge
+            then harmonised.total_source end as total_source,
+        case when harmonised.total_employment is not null and not harmonised.is_incomplete_merge
+            then harmonised.total_estimated_share end as total_estimated_share,
         case when harmonised.is_incomplete_merge then 'incomplete_merge'
             else harmonised.nuts_conversion end as nuts_conversion,
     from harmonised

@@ -1,9 +1,16 @@
 -- SBS cells of the NACE Rev. 2 tree (sections to classes) in NUTS-2 regions, with suppressed or missing
 -- cells estimated by the classic European Cluster Observatory algorithm: going down the tree, each
--- parent's value (reported, or itself estimated) minus its reported children is split equally among its
--- missing children (negative remainders count as 0; nothing is estimated under an unknown parent).
--- Sections are not estimated (their parent, the business-economy total, covers a scope that differs by
--- SBS regime). Each estimate is flagged. `is_leaf`: no child code of this cell is in the data (leaves add
+-- parent's value (reported, or itself estimated) minus its reported children is split among its missing
+-- children (negative remainders count as 0; nothing is estimated under an unknown parent). The split
+-- (setting imputation_split): `proportional` (default) in proportion to the missing codes' values in the
+-- region's country that year, where the country publishes all of them, else equally; `equal` always
+-- equally, as the classic algorithm does (on real data an equal split puts more tobacco jobs in one
+-- German region than Germany has: docs/real_data.md). An estimate never exceeds the region's part of what
+-- its country leaves unpublished of the code (the country's value minus the values its NUTS-2 regions
+-- publish), shared among the country's regions missing the code by the size of their section.
+-- A suppressed section (or division S95/S96, the business-economy parts) is estimated down the NUTS tree
+-- instead (int_sbs_parts__estimated: its parent is a region, not an industry). Each estimate is flagged.
+-- `is_leaf`: no child code of this cell is in the data (leaves add
 -- up without double counting). Only the missing cells and their parents take part in the estimation.
 -- One row per region x NACE code x year x measure.
 -- Materialized: view (read once, by the next model: writing 9 million rows costs more than recomputing)
@@ -17,9 +24,11 @@ with cells as not materialized (
         unioned.nace_code,
         nace.nace_level,
         nace.parent_code,
+        nace.section,
         unioned.year,
         unioned.measure,
-        unioned.value,
+        coalesce(unioned.value, parts.value) as value,
+        unioned.value as reported_value,
         unioned.is_confidential,
         unioned.is_break,
         unioned.is_estimated,
@@ -28,6 +37,13 @@ with cells as not materialized (
         unioned.indicator_scheme,
     from intermediate.int_sbs__unioned as unioned
     join ref.nace_rev2 as nace using (nace_code)
+    left join intermediate.int_sbs_parts__estimated as parts
+        on unioned.value is null
+        and parts.dataset = unioned.dataset
+        and parts.region_code = unioned.region_code
+        and parts.part_code = unioned.nace_code
+        and parts.year = unioned.year
+        and parts.measure = unioned.measure
     where not unioned.is_business_economy_total
 ),
 
@@ -49,9 +65,45 @@ incomplete as (
     select * from children where n_missing_children > 0
 ),
 
-missing as (
+-- The country's published values of each code (NUTS 0): the weights of a proportional split.
+national as (
+    select left(geo_code, 2) as country_code, nace_code, year, measure, value,
+    from staging.stg_sbs_r_nuts06_r2
+    where nuts_level = 0 and value is not null
+    union all
+    select left(geo_code, 2), nace_code, year, measure, value,
+    from staging.stg_sbs_r_nuts2021
+    where nuts_level = 0 and value is not null
+),
+
+-- What each country leaves unpublished of a code: its value minus its NUTS-2 regions' published ones.
+national_remainders as (
+    select
+        national.country_code,
+        national.nace_code,
+        national.year,
+        national.measure,
+        greatest(national.value - coalesce(regional.published_sum, 0), 0) as national_remainder,
+    from national
+    left join (
+        select country_code, nace_code, year, measure,
+            sum(reported_value::decimal(38, 12))::double as published_sum,
+        from cells
+        group by all
+    ) as regional using (country_code, nace_code, year, measure)
+),
+
+-- Each region's sections (published, or estimated down the NUTS tree): its size in a code's section.
+section_sizes as (
+    select region_code, nace_code as section, year, measure, value as section_size,
+    from cells
+    where nace_level = 1
+),
+
+missing_cells as (
     select
         cells.region_code,
+        cells.country_code,
         cells.year,
         cells.measure,
         cells.nace_code,
@@ -59,13 +111,54 @@ missing as (
         cells.parent_code,
         incomplete.reported_children_sum as reported_siblings_sum,
         incomplete.n_missing_children as n_missing_siblings,
+        national.value as national_value,
+        national_remainders.national_remainder,
+        section_sizes.section_size,
     from cells
     join incomplete
         on incomplete.region_code = cells.region_code
         and incomplete.year = cells.year
         and incomplete.measure = cells.measure
         and incomplete.nace_code = cells.parent_code
+    left join national
+        on national.country_code = cells.country_code
+        and national.nace_code = cells.nace_code
+        and national.year = cells.year
+        and national.measure = cells.measure
+    left join national_remainders
+        on national_remainders.country_code = cells.country_code
+        and national_remainders.nace_code = cells.nace_code
+        and national_remainders.year = cells.year
+        and national_remainders.measure = cells.measure
+    left join section_sizes
+        on section_sizes.region_code = cells.region_code
+        and section_sizes.section = cells.section
+        and section_sizes.year = cells.year
+        and section_sizes.measure = cells.measure
     where cells.value is null
+),
+
+-- Each missing cell's share of its parent's remainder.
+missing as (
+    select
+        *,
+        case
+            when getvariable('imputation_split') = 'proportional'
+                and count(national_value) over siblings = n_missing_siblings
+                and sum(national_value) over siblings > 0
+            then national_value / sum(national_value) over siblings
+            else 1 / n_missing_siblings
+        end as split_share,
+        national_remainder * case
+            when count(section_size) filter (where section_size > 0) over country_code_cells
+                = count(*) over country_code_cells
+            then section_size / sum(section_size) over country_code_cells
+            else 1
+        end as national_cap,
+    from missing_cells
+    window
+        siblings as (partition by region_code, year, measure, parent_code),
+        country_code_cells as (partition by country_code, nace_code, year, measure)
 ),
 
 reported_parents as (
@@ -75,7 +168,7 @@ reported_parents as (
     where cells.value is not null
 ),
 
-divisions as (
+divisions_uncapped as (
     select
         missing.region_code,
         missing.year,
@@ -84,7 +177,8 @@ divisions as (
         (case
             when parent.value < missing.reported_siblings_sum then 0
             else parent.value - missing.reported_siblings_sum
-        end) / missing.n_missing_siblings as estimate,
+        end) * missing.split_share as raw_estimate,
+        missing.national_cap,
     from missing
     left join reported_parents as parent
         on parent.region_code = missing.region_code
@@ -94,7 +188,13 @@ divisions as (
     where missing.nace_level = 2
 ),
 
-groups as (
+divisions as (
+    select region_code, year, measure, nace_code,
+        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+    from divisions_uncapped
+),
+
+groups_uncapped as (
     select
         missing.region_code,
         missing.year,
@@ -103,7 +203,8 @@ groups as (
         (case
             when coalesce(parent.value, estimated_parent.estimate) < missing.reported_siblings_sum then 0
             else coalesce(parent.value, estimated_parent.estimate) - missing.reported_siblings_sum
-        end) / missing.n_missing_siblings as estimate,
+        end) * missing.split_share as raw_estimate,
+        missing.national_cap,
     from missing
     left join reported_parents as parent
         on parent.region_code = missing.region_code
@@ -118,7 +219,13 @@ groups as (
     where missing.nace_level = 3
 ),
 
-classes as (
+groups as (
+    select region_code, year, measure, nace_code,
+        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+    from groups_uncapped
+),
+
+classes_uncapped as (
     select
         missing.region_code,
         missing.year,
@@ -127,7 +234,8 @@ classes as (
         (case
             when coalesce(parent.value, estimated_parent.estimate) < missing.reported_siblings_sum then 0
             else coalesce(parent.value, estimated_parent.estimate) - missing.reported_siblings_sum
-        end) / missing.n_missing_siblings as estimate,
+        end) * missing.split_share as raw_estimate,
+        missing.national_cap,
     from missing
     left join reported_parents as parent
         on parent.region_code = missing.region_code
@@ -140,6 +248,12 @@ classes as (
         and estimated_parent.measure = missing.measure
         and estimated_parent.nace_code = missing.parent_code
     where missing.nace_level = 4
+),
+
+classes as (
+    select region_code, year, measure, nace_code,
+        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+    from classes_uncapped
 ),
 
 estimates as (
@@ -160,8 +274,9 @@ final as (
         cells.year,
         cells.measure,
         coalesce(cells.value, estimates.estimate) as value,
-        cells.value as reported_value,
-        cells.value is null and estimates.estimate is not null as is_imputed,
+        cells.reported_value,
+        cells.reported_value is null and coalesce(cells.value, estimates.estimate) is not null
+            as is_imputed,
         children.nace_code is null as is_leaf,
         cells.is_confidential,
         cells.is_break,

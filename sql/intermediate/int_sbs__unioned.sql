@@ -1,4 +1,6 @@
--- Both SBS regimes stacked, NUTS-2 regions only (extra-regio dropped); the regime stays on every row.
+-- Both SBS regimes stacked, NUTS-2 regions only (extra-regio dropped), and only the years a region reports
+-- in (int_sbs_region_years__reporting: a code of another NUTS version, present in a real file with its
+-- cells empty or nearly so in the years it was not in use, takes no part); the regime stays on every row.
 -- One row per region x NACE code x year x measure.
 -- Materialized: view (read once, by the next model: writing 9 million rows costs more than recomputing)
 -- Partitioned: country (a country's rows come from its own regions' rows only)
@@ -14,6 +16,10 @@ unioned as (
     select * from legacy
     union all by name
     select * from ebs
+),
+
+reporting as (
+    select dataset, geo_code, year from intermediate.int_sbs_region_years__reporting
 ),
 
 final as (
@@ -33,6 +39,7 @@ final as (
         dataset,
         indicator_scheme,
     from unioned
+    semi join reporting using (dataset, geo_code, year)
     where nuts_level = 2 and not is_extra_regio
 )
 

@@ -1,7 +1,7 @@
 -- Every star of every profile in config.star_rules (from star_profiles.toml) judged for each cluster cell:
 -- a star is earned when all its conditions hold. Percentile thresholds interpolate linearly (like
 -- quantile_cont) over the cells with employment > 0 of the same category and year, or of the same year;
--- only such cells earn stars. Regional metrics ("region.<indicator>") come from the ecosystem indicators.
+-- only such cells earn stars, and none of a category mostly outside the SBS scope (no_star_reason). Regional metrics ("region.<indicator>") come from the ecosystem indicators.
 -- One row per region x category x year x star profile x star.
 with cells as (
     select * from intermediate.int_cluster_region_year__measured
@@ -16,7 +16,7 @@ cell_metrics as (
         region_code,
         category_code,
         year,
-        coalesce(employment > 0, false) as in_population,
+        coalesce(employment > 0 and no_star_reason is null, false) as in_population,
         unnest(['employment', 'local_units', 'wages_meur', 'avg_wage_eur', 'productivity_eur', 'lq', 'focus_share', 'eu_category_share'])
             as metric,
         unnest([employment, local_units, wages_meur, avg_wage_eur, productivity_eur, lq, focus_share, eu_category_share])
@@ -29,7 +29,7 @@ region_metrics as (
         cells.region_code,
         cells.category_code,
         cells.year,
-        coalesce(cells.employment > 0, false) as in_population,
+        coalesce(cells.employment > 0 and cells.no_star_reason is null, false) as in_population,
         'region.' || indicators.indicator_code as metric,
         indicators.value as metric_value,
     from cells

@@ -1,6 +1,7 @@
 -- Peer regions: for each NUTS-2 region and year, the scoreboard.peer_count regions nearest to it on the
 -- structural indicators listed in scoreboard.peer_variables (each standardised over the regions taking
--- part that year; Euclidean distance). Only regions with a value of every variable take part.
+-- part that year; Euclidean distance). Only the variables the run has that year count (one whose dataset
+-- is absent is left out, meta.indicator_availability), and only regions with a value of each take part.
 -- One row per region x year x peer rank.
 with variables as (
     select indicators.region_code, indicators.year, indicators.indicator_code, indicators.value,
@@ -9,11 +10,19 @@ with variables as (
         and indicators.value is not null
 ),
 
-complete as (
-    select region_code, year,
+-- The peer variables the run has that year (a variable from an absent dataset is left out).
+available as (
+    select year, count(distinct indicator_code) as n_variables,
     from variables
-    group by region_code, year
-    having count(*) = (select count(*) from config.peer_variables)
+    group by year
+),
+
+complete as (
+    select variables.region_code, variables.year,
+    from variables
+    join available using (year)
+    group by variables.region_code, variables.year
+    having count(*) = any_value(available.n_variables)
 ),
 
 -- Means and standard deviations as exact DECIMAL sums, so that two runs give identical results.

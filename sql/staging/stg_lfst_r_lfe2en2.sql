@@ -1,7 +1,24 @@
 -- Labour-force-survey employment by NACE section (lfst_r_lfe2en2), thousand persons, both sexes, age 15+.
+-- The unit is read under its older name too (ref.code_aliases: THS -> THS_PER); a file without a sex
+-- dimension was read as sex = T when loaded (registry `totals`).
 -- One row per geo x NACE section x year.
 with source as (
     select * from raw.lfst_r_lfe2en2
+),
+
+aliases as (
+    select code, canonical_code from ref.code_aliases
+    where dataset = 'lfst_r_lfe2en2' and dimension = 'unit'
+),
+
+selected as (
+    select
+        source.*,
+        coalesce(aliases.canonical_code, source.unit::varchar) as canonical_unit,
+    from source
+    left join aliases on aliases.code = source.unit::varchar
+    where source.freq = 'A' and source.sex = 'T' and source.age = 'Y_GE15'
+        and source.year between getvariable('first_year') and getvariable('last_year')
 ),
 
 final as (
@@ -16,9 +33,12 @@ final as (
         dataset,
         extract_sha256,
         load_run_id,
-    from source
-    where freq = 'A' and unit = 'THS_PER' and sex = 'T' and age = 'Y_GE15'
-        and year between getvariable('first_year') and getvariable('last_year')
+    from selected
+    where canonical_unit = 'THS_PER'
+    -- a file that holds the unit under both names keeps the one published under today's
+    qualify row_number() over (
+        partition by geo, nace_r2, year order by unit::varchar = 'THS_PER' desc
+    ) = 1
 )
 
 select * from final

@@ -1,23 +1,39 @@
--- Regional GDP (nama_10r_2gdp) in each published unit.
+-- Regional GDP (nama_10r_2gdp) in each published unit; a unit under an older name is read under today's
+-- (ref.code_aliases, e.g. PPS_HAB -> PPS_EU27_2020_HAB), the published code kept in `published_unit`.
 -- One row per geo x unit x year.
 with source as (
     select * from raw.nama_10r_2gdp
 ),
 
-final as (
+aliases as (
+    select code, canonical_code from ref.code_aliases
+    where dataset = 'nama_10r_2gdp' and dimension = 'unit'
+),
+
+renamed as (
     select
-        geo::varchar as geo_code,
-        length(geo) - 2 as nuts_level,
-        unit::varchar as unit,
-        cast(year as smallint) as year,
-        value,
-        flags,
-        dataset,
-        extract_sha256,
-        load_run_id,
+        source.geo::varchar as geo_code,
+        length(source.geo) - 2 as nuts_level,
+        coalesce(aliases.canonical_code, source.unit::varchar) as unit,
+        source.unit::varchar as published_unit,
+        cast(source.year as smallint) as year,
+        source.value,
+        source.flags,
+        source.dataset,
+        source.extract_sha256,
+        source.load_run_id,
     from source
-    where freq = 'A'
-        and year between getvariable('first_year') and getvariable('last_year')
+    left join aliases on aliases.code = source.unit::varchar
+    where source.freq = 'A'
+        and source.year between getvariable('first_year') and getvariable('last_year')
+),
+
+-- A file that holds a unit under both names keeps the one published under today's.
+final as (
+    select * from renamed
+    qualify row_number() over (
+        partition by geo_code, unit, year order by published_unit = unit desc
+    ) = 1
 )
 
 select * from final

@@ -23,13 +23,27 @@ NO_RECODED_REGIONS = {
 
 
 def with_nuts_defaults(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The fixture with nuts_conversion 'unchanged' (and its own region as source) where it has none."""
+    """The fixture with nuts_conversion 'unchanged' (and its own region as source) where it has none,
+    and region totals as Eurostat reported them where the fixture does not say how they were obtained."""
+    if name == "intermediate.int_region_year__totals" and "total_source" not in frame.columns:
+        frame = frame.with_columns(
+            pl.lit("reported").alias("total_source"), pl.lit(0.0).alias("total_estimated_share")
+        )
     if name not in NUTS_CONVERTED or "nuts_conversion" in frame.columns:
         return frame
     extra = [pl.lit("unchanged").alias("nuts_conversion")]
     if "region_code" in frame.columns:
         extra.append(pl.col("region_code").alias("nuts_source_codes"))
     return frame.with_columns(extra)
+
+
+def build_reference_models(con: duckdb.DuckDBPyConnection, inputs: dict[str, pl.DataFrame]) -> None:
+    """Build the models made from reference and configuration tables alone (not given as fixtures)."""
+    found = models.discovered_models()
+    for model in models.ordered_models(found):
+        sources = {d.split(".")[0] for d in model.depends_on}
+        if model.relation not in inputs and sources <= {"ref", "config"}:
+            models.run_model(con, model)
 
 
 def load_fixtures(con: duckdb.DuckDBPyConnection, inputs: dict[str, pl.DataFrame]) -> None:
@@ -53,6 +67,7 @@ def model_output(
         warehouse.apply_run_config(con, settings)
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         load_fixtures(con, inputs)
+        build_reference_models(con, inputs)
         model = models.discovered_models()[relation]
         models.run_model(con, model)
         return con.sql(f"select * from {relation}").pl()
@@ -88,6 +103,7 @@ def chain_output(
         warehouse.apply_run_config(con, settings)
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         load_fixtures(con, inputs)
+        build_reference_models(con, inputs)
         found = models.discovered_models()
         for relation in relations:
             models.run_model(con, found[relation])

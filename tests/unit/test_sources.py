@@ -1,0 +1,92 @@
+"""Which registry datasets a run loads from a source, and which it goes without."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterobs.registry import DatasetSpec
+from clusterobs.settings import Settings
+from clusterobs.sources import MissingDatasetsError, extract_files, source_plan
+
+REGISTRY = """
+[datasets.sbs_r_nuts06_r2]
+dimensions = ["freq", "indic_sb", "nace_r2", "geo"]
+start = 2008
+end = 2020
+[datasets.lfst_r_lfe2en2]
+dimensions = ["freq", "unit", "sex", "age", "nace_r2", "geo"]
+[datasets.rd_e_gerdreg]
+dimensions = ["freq", "sectperf", "unit", "geo"]
+required = true
+"""
+
+
+def registry(*names: str) -> dict[str, DatasetSpec]:
+    return {n: DatasetSpec(name=n, dimensions=["geo"]) for n in names}
+
+
+def settings(tmp_path, **overrides) -> Settings:
+    path = tmp_path / "datasets.toml"
+    path.write_text(REGISTRY)
+    return Settings(registry=path, **overrides)
+
+
+def test_missing_folder_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"source folder .*nowhere does not exist"):
+        extract_files(tmp_path / "nowhere", registry("a"))
+
+
+def test_formats_slices_and_unrelated_files(tmp_path):
+    for name in ("a.tsv.gz", "b.csv", "b__part2.csv", "c.json", "notes.txt", "zzz.tsv"):
+        (tmp_path / name).write_text("")
+    found = extract_files(tmp_path, registry("a", "b", "c", "d"))
+    assert found == {
+        "a": [tmp_path / "a.tsv.gz"],
+        "b": [tmp_path / "b.csv", tmp_path / "b__part2.csv"],
+        "c": [tmp_path / "c.json"],
+    }
+
+
+def test_a_folder_with_some_datasets_loads_them_and_names_the_absent_ones(tmp_path):
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "sbs_r_nuts06_r2.tsv.gz").write_text("")
+    (source / "rd_e_gerdreg.tsv").write_text("")
+    plan = source_plan(settings(tmp_path, source=str(source)))
+    assert plan.loaded == ["sbs_r_nuts06_r2", "rd_e_gerdreg"]
+    assert plan.files["sbs_r_nuts06_r2"] == [source / "sbs_r_nuts06_r2.tsv.gz"]
+    assert plan.absent == {"lfst_r_lfe2en2": f"no extract in {source}"}
+    warning = plan.warning()
+    assert warning.startswith("1 of 3 registry datasets absent")
+    # what the absent dataset would have fed: the scoreboard indicators that read it
+    assert "lfst_r_lfe2en2 (indicators knowledge_services_employment_share" in warning
+    assert "--strict" in warning
+
+
+def test_strict_or_required_makes_a_missing_dataset_an_error(tmp_path):
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "sbs_r_nuts06_r2.tsv").write_text("")
+    with pytest.raises(MissingDatasetsError, match=r"no extract for: rd_e_gerdreg \(required"):
+        source_plan(settings(tmp_path, source=str(source)))
+    (source / "rd_e_gerdreg.tsv").write_text("")
+    with pytest.raises(MissingDatasetsError, match=r"no extract for: lfst_r_lfe2en2 \(strict"):
+        source_plan(settings(tmp_path, source=str(source), strict=True))
+
+
+def test_datasets_outside_the_selection_are_absent_not_missing(tmp_path):
+    plan = source_plan(
+        settings(tmp_path, source="eurostat", datasets=["sbs_r_nuts06_r2"], strict=True)
+    )
+    assert plan.loaded == ["sbs_r_nuts06_r2"]
+    assert set(plan.absent) == {"lfst_r_lfe2en2", "rd_e_gerdreg"}
+    assert "not among the run's datasets" in plan.absent["rd_e_gerdreg"]
+    assert "sbs_r_nuts06_r2" not in plan.warning()
+
+
+def test_the_cluster_datasets_say_they_feed_the_cluster_tables(tmp_path):
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "rd_e_gerdreg.tsv").write_text("")
+    plan = source_plan(settings(tmp_path, source=str(source)))
+    assert "sbs_r_nuts06_r2 (cluster tables 2008-2020" in plan.warning()
