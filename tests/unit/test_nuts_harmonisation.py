@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from clusterobs.settings import REFERENCE_DIR, Settings
+from clusterobs import warehouse
+from clusterobs.settings import EU27, REFERENCE_DIR, Settings
 
 from .sql_fixtures import chain_output
 
@@ -229,3 +230,54 @@ def test_without_a_split_rule_the_old_region_keeps_its_code(tmp_path):
     assert kept["employment"] == 1000 and kept["nuts_conversion"] == "unbridged"
     assert ("HR02", "T01", 2020) not in rows
     assert rows["HR02", "T01", 2021]["employment"] == 200
+
+
+def test_older_codes_in_an_extract_are_read_in_the_newest_version_that_has_them(tmp_path):
+    # Eurostat's legacy SBS files (NUTS 2016 in datasets.toml) still carry NUTS 2006 and 2013 codes.
+    mapped = cells(
+        [
+            (LEGACY, "DE41", "T01", 2008, 100.0),  # NUTS 2006: merged with DE42 into DE40 in 2010
+            (LEGACY, "DE42", "T01", 2008, 300.0),
+            (LEGACY, "FR21", "T01", 2012, 50.0),  # NUTS 2006-2013: recoded FRF2 in 2016
+            (LEGACY, "DE40", "T01", 2016, 420.0),
+        ]
+    )
+    reported = totals([(LEGACY, "DE40", 2016, 900.0)])
+    inputs = {
+        "intermediate.int_cluster_region_year__mapped": mapped,
+        "intermediate.int_region_year__reported": reported,
+    }
+    links = chain_output(tmp_path, HARMONISE[:1], inputs, Settings())
+    resolved = {
+        r["region_code"]: (r["source_version"], r["target_code"], r["change"])
+        for r in links.iter_rows(named=True)
+    }
+    assert resolved == {
+        "DE41": (2006, "DE40", "merge"),
+        "DE42": (2006, "DE40", "merge"),
+        "FR21": (2013, "FRF2", "recoded"),
+        "DE40": (2016, "DE40", "unchanged"),
+    }
+    out = chain_output(tmp_path, HARMONISE[:4], inputs, Settings())
+    rows = {(r["region_code"], r["year"]): r for r in out.iter_rows(named=True)}
+    assert rows["DE40", 2008]["employment"] == 400
+    assert rows["DE40", 2008]["nuts_conversion"] == "merge"
+    assert rows["DE40", 2008]["nuts_source_codes"] == "DE41,DE42"
+    assert rows["FRF2", 2012]["employment"] == 50
+    assert rows["FRF2", 2012]["nuts_conversion"] == "recoded"
+
+
+def test_the_warehouse_holds_every_version_and_splits_requests_by_eu_countries(tmp_path):
+    settings = Settings()
+    with warehouse.connect(tmp_path / "warehouse.duckdb") as con:
+        warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
+        versions = con.sql(
+            "select distinct nuts_version from ref.nuts_regions order by 1"
+        ).fetchall()
+        assert [v for (v,) in versions] == list(NUTS_VERSIONS)
+        # the reference also lists the UK and EFTA and candidate countries; requests are split by the
+        # EU-27 unless the run names its countries
+        codes = warehouse.nuts_codes(con, [2], None, 2006)
+        assert {code[:2] for code in codes} == set(EU27)
+        assert {"DE41", "DE40", "FRF2", "PT1D"} <= set(codes)
+        assert warehouse.nuts_codes(con, [0], ["NO", "UK"], 2016) == ["NO", "UK"]
