@@ -15,15 +15,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from clusterobs.settings import REFERENCE_DIR
+from clusterobs.settings import EU27, REFERENCE_DIR
 
 # HR: its NUTS-2 regions changed in NUTS 2021, so the legacy SBS extract (NUTS 2016) reports HR04 where
 # the EBS extract reports HR02, HR05 and HR06 (exercises NUTS harmonisation).
 DEMO_COUNTRIES = ["AT", "BE", "CZ", "DK", "ES", "FI", "HR", "NL", "PT", "SE"]
-EU27 = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-]  # fmt: skip
 LEGACY_YEARS = list(range(2008, 2021))  # sbs_r_nuts06_r2
 EBS_YEARS = [2021, 2022, 2023]  # sbs_r_nuts2021
 ALL_YEARS = LEGACY_YEARS + EBS_YEARS

@@ -31,7 +31,7 @@ class DatasetSpec(BaseModel, extra="forbid"):
     start: int | None = Field(None, ge=1900, le=2100)
     end: int | None = Field(None, ge=1900, le=2100)
     nuts_levels: list[Literal[0, 1, 2, 3]] = Field(default_factory=lambda: [0, 1, 2])
-    nuts_version: Literal[2016, 2021, 2024] = 2021
+    nuts_version: Literal[2006, 2010, 2013, 2016, 2021, 2024] = 2021
     totals: dict[str, str] = Field(default_factory=dict)
     required: bool = False
 

@@ -14,7 +14,7 @@ import polars as pl
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
 from clusterobs.registry import DatasetSpec, load_registry, run_years
-from clusterobs.settings import REFERENCE_DIR, Settings
+from clusterobs.settings import EU27, REFERENCE_DIR, Settings
 from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
 from transforms.conformance import DeclaredSchema, conformed_extract
 from transforms.duckdb_results import first_row, scalar
@@ -99,10 +99,9 @@ META_DDL = [
     )""",
 ]
 
+NUTS_VERSIONS = (2006, 2010, 2013, 2016, 2021, 2024)  # the shipped NUTS code lists
 REFERENCE_TABLES = {
-    "nuts_2016": "nuts_2016.csv",
-    "nuts_2021": "nuts_2021.csv",
-    "nuts_2024": "nuts_2024.csv",
+    **{f"nuts_{version}": f"nuts_{version}.csv" for version in NUTS_VERSIONS},
     "nuts_correspondence": "nuts_correspondence.csv",
     "nace_rev2": "nace_rev2.csv",
     "cluster_categories": "cluster_categories.csv",
@@ -145,10 +144,8 @@ def load_reference(
         )
         counts[name] = scalar(con, f"select count(*) from ref.{name}")
     con.execute(
-        """create or replace table ref.nuts_regions as
-           select * from ref.nuts_2016 union all by name
-           select * from ref.nuts_2021 union all by name
-           select * from ref.nuts_2024"""
+        "create or replace table ref.nuts_regions as "
+        + " union all by name ".join(f"select * from ref.nuts_{v}" for v in NUTS_VERSIONS)
     )
     check_mapping(con, cluster_mapping)
     check_emerging_mapping(con, tables["nace_emerging_mapping"])
@@ -459,14 +456,15 @@ def nuts_codes(
     version: int = 2021,
 ) -> list[str]:
     """NUTS codes of `version` (extra-regio included, so a split request loses nothing) at the given
-    levels, plus the codes of newer versions (Eurostat mixes versions in one dataset)."""
+    levels in `countries` (default: the EU-27), plus the codes of newer versions (Eurostat mixes
+    versions in one dataset)."""
     rows = con.execute(
         """select distinct nuts_code from ref.nuts_regions
            where nuts_version >= ?
              and list_contains(?, nuts_level)
-             and (? is null or list_contains(?, country_code))
+             and list_contains(?, country_code)
            order by nuts_code""",
-        [version, levels, countries, countries],
+        [version, levels, countries or EU27],
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -1,6 +1,7 @@
--- NUTS regions of the EU-27 with names, level, parent and country (code and name): every code of the target NUTS version
--- (setting nuts_target_version), plus codes of the other shipped versions (2016, 2021, 2024) that it does
--- not have (a region left unbridged keeps such a code), each with its newest version.
+-- NUTS regions with names, level, parent and country (code and name): every code of the target NUTS version
+-- (setting nuts_target_version), plus codes of the other shipped versions (2006, 2010, 2013, 2016, 2021,
+-- 2024) that it does not have (a region left unbridged keeps such a code), each with its newest version.
+-- The EU countries, and the UK and the EFTA and candidate countries where the version's list has them.
 -- One row per NUTS code.
 with source as (
     select * from ref.nuts_regions

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from clusterobs.settings import REFERENCE_DIR, Settings
+from clusterobs import warehouse
+from clusterobs.settings import EU27, REFERENCE_DIR, Settings
 
 from .sql_fixtures import chain_output
 
@@ -20,17 +21,32 @@ HARMONISE = [
 ]
 
 
+NUTS_VERSIONS = (2006, 2010, 2013, 2016, 2021, 2024)
+# NUTS-2 regions that entered NUTS with the version given, so link to no region of an older version
+# although their country is in it: Mayotte (FRA5 in NUTS 2013, FRY5 from 2016), Jan Mayen and
+# Svalbard (NO0B, 2021).
+NEW_TERRITORY = {"FRA5": 2013, "FRY5": 2013, "NO0B": 2021}
+
+
 def test_correspondence_covers_every_region_and_records_the_croatian_split():
     links = pl.read_csv(REFERENCE_DIR / "nuts_correspondence.csv")
-    for version in (2016, 2021, 2024):
-        regions = pl.read_csv(REFERENCE_DIR / f"nuts_{version}.csv").filter(
-            (pl.col("nuts_level") == 2) & ~pl.col("is_extra_regio")
-        )
-        for other in (2016, 2021, 2024):
+    nuts = {v: pl.read_csv(REFERENCE_DIR / f"nuts_{v}.csv") for v in NUTS_VERSIONS}
+    greece_as_el = pl.col("country_code").replace("GR", "EL")
+    countries = {v: set(frame.select(greece_as_el).to_series()) for v, frame in nuts.items()}
+    for version in NUTS_VERSIONS:
+        regions = nuts[version].filter((pl.col("nuts_level") == 2) & ~pl.col("is_extra_regio"))
+        for other in NUTS_VERSIONS:
             pair = links.filter(
                 (pl.col("from_version") == version) & (pl.col("to_version") == other)
             )
-            assert set(pair["from_code"]) == set(regions["nuts_code"]), (version, other)
+            # a region links to every other version, unless that version does not list its country
+            # (Croatia before 2010, the UK and the EFTA and candidate countries outside 2016 and 2021)
+            # or it entered NUTS later
+            absent = regions.filter(~greece_as_el.is_in(countries[other]))
+            newer = [code for code, since in NEW_TERRITORY.items() if other < since <= version]
+            expected = set(regions["nuts_code"]) - set(absent["nuts_code"]) - set(newer)
+            assert set(pair["from_code"]) == expected, (version, other)
+            assert set(pair["to_code"]) <= set(nuts[other]["nuts_code"])
             shares = pair.group_by("from_code").agg(pl.col("nuts3_share").sum())
             assert shares["nuts3_share"].is_between(1 - 1e-5, 1 + 1e-5).all()
     split = links.filter(
@@ -214,3 +230,54 @@ def test_without_a_split_rule_the_old_region_keeps_its_code(tmp_path):
     assert kept["employment"] == 1000 and kept["nuts_conversion"] == "unbridged"
     assert ("HR02", "T01", 2020) not in rows
     assert rows["HR02", "T01", 2021]["employment"] == 200
+
+
+def test_older_codes_in_an_extract_are_read_in_the_newest_version_that_has_them(tmp_path):
+    # Eurostat's legacy SBS files (NUTS 2016 in datasets.toml) still carry NUTS 2006 and 2013 codes.
+    mapped = cells(
+        [
+            (LEGACY, "DE41", "T01", 2008, 100.0),  # NUTS 2006: merged with DE42 into DE40 in 2010
+            (LEGACY, "DE42", "T01", 2008, 300.0),
+            (LEGACY, "FR21", "T01", 2012, 50.0),  # NUTS 2006-2013: recoded FRF2 in 2016
+            (LEGACY, "DE40", "T01", 2016, 420.0),
+        ]
+    )
+    reported = totals([(LEGACY, "DE40", 2016, 900.0)])
+    inputs = {
+        "intermediate.int_cluster_region_year__mapped": mapped,
+        "intermediate.int_region_year__reported": reported,
+    }
+    links = chain_output(tmp_path, HARMONISE[:1], inputs, Settings())
+    resolved = {
+        r["region_code"]: (r["source_version"], r["target_code"], r["change"])
+        for r in links.iter_rows(named=True)
+    }
+    assert resolved == {
+        "DE41": (2006, "DE40", "merge"),
+        "DE42": (2006, "DE40", "merge"),
+        "FR21": (2013, "FRF2", "recoded"),
+        "DE40": (2016, "DE40", "unchanged"),
+    }
+    out = chain_output(tmp_path, HARMONISE[:4], inputs, Settings())
+    rows = {(r["region_code"], r["year"]): r for r in out.iter_rows(named=True)}
+    assert rows["DE40", 2008]["employment"] == 400
+    assert rows["DE40", 2008]["nuts_conversion"] == "merge"
+    assert rows["DE40", 2008]["nuts_source_codes"] == "DE41,DE42"
+    assert rows["FRF2", 2012]["employment"] == 50
+    assert rows["FRF2", 2012]["nuts_conversion"] == "recoded"
+
+
+def test_the_warehouse_holds_every_version_and_splits_requests_by_eu_countries(tmp_path):
+    settings = Settings()
+    with warehouse.connect(tmp_path / "warehouse.duckdb") as con:
+        warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
+        versions = con.sql(
+            "select distinct nuts_version from ref.nuts_regions order by 1"
+        ).fetchall()
+        assert [v for (v,) in versions] == list(NUTS_VERSIONS)
+        # the reference also lists the UK and EFTA and candidate countries; requests are split by the
+        # EU-27 unless the run names its countries
+        codes = warehouse.nuts_codes(con, [2], None, 2006)
+        assert {code[:2] for code in codes} == set(EU27)
+        assert {"DE41", "DE40", "FRF2", "PT1D"} <= set(codes)
+        assert warehouse.nuts_codes(con, [0], ["NO", "UK"], 2016) == ["NO", "UK"]

@@ -33,6 +33,7 @@ def test_shipped_registry_covers_the_demo_datasets():
             r"end 2010 is before start 2020",
         ),
         ('[datasets.x]\ndimensions = ["geo"]\ncolour = "blue"\n', r"\[datasets.x\] colour"),
+        ('[datasets.x]\ndimensions = ["geo"]\nnuts_version = 2015\n', r"nuts_version"),
         ("[datasets.x\n", r"not valid TOML"),
         ("title = 'nothing'\n", r"no \[datasets.<code>\] tables"),
     ],
@@ -42,3 +43,10 @@ def test_broken_registry_names_dataset_and_field(tmp_path, body, message):
     path.write_text(body)
     with pytest.raises(RegistryError, match=message):
         load_registry(path)
+
+
+@pytest.mark.parametrize("version", [2006, 2010, 2013, 2016, 2021, 2024])
+def test_a_dataset_can_be_read_in_any_shipped_nuts_version(tmp_path, version):
+    path = tmp_path / "datasets.toml"
+    path.write_text(f'[datasets.x]\ndimensions = ["geo"]\nnuts_version = {version}\n')
+    assert load_registry(path)["x"].nuts_version == version
