@@ -22,10 +22,55 @@ NO_RECODED_REGIONS = {
 }
 
 
+def sbs_staging(rows: list[tuple] | None = None) -> pl.DataFrame:
+    """staging.stg_sbs_r_nuts06_r2 rows (geo, NACE code, year, measure, value): the columns the SBS
+    intermediate models read."""
+    rows = rows or []
+    geos = [r[0] for r in rows]
+    return pl.DataFrame(
+        {
+            "geo_code": geos,
+            "nuts_level": [len(g) - 2 for g in geos],
+            "is_extra_regio": [g.endswith("Z") for g in geos],
+            "nace_code": [r[1] for r in rows],
+            "is_business_economy_total": [r[1] == "B-N_S95_X_K" for r in rows],
+            "year": [r[2] for r in rows],
+            "measure": [r[3] for r in rows],
+            "value": [r[4] for r in rows],
+            "is_confidential": [r[4] is None for r in rows],
+            "dataset": ["sbs_r_nuts06_r2"] * len(rows),
+            "indicator_scheme": ["sbs_legacy"] * len(rows),
+        },
+        schema_overrides={"year": pl.Int16, "value": pl.Float64, "nuts_level": pl.Int32},
+    )
+
+
+def empty_sbs_inputs() -> dict[str, pl.DataFrame]:
+    """No SBS staging rows and no estimated business-economy parts (models that read them see none)."""
+    return {
+        "staging.stg_sbs_r_nuts06_r2": sbs_staging(),
+        "staging.stg_sbs_r_nuts2021": sbs_staging(),
+        "intermediate.int_sbs_parts__estimated": pl.DataFrame(
+            schema={
+                "dataset": pl.String,
+                "region_code": pl.String,
+                "part_code": pl.String,
+                "year": pl.Int16,
+                "measure": pl.String,
+                "value": pl.Float64,
+                "is_estimated_part": pl.Boolean,
+            }
+        ),
+    }
+
+
 def with_nuts_defaults(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The fixture with nuts_conversion 'unchanged' (and its own region as source) where it has none,
     and region totals as Eurostat reported them where the fixture does not say how they were obtained."""
-    if name == "intermediate.int_region_year__totals" and "total_source" not in frame.columns:
+    if (
+        name in ("intermediate.int_region_year__totals", "intermediate.int_region_year__reported")
+        and "total_source" not in frame.columns
+    ):
         frame = frame.with_columns(
             pl.lit("reported").alias("total_source"), pl.lit(0.0).alias("total_estimated_share")
         )

@@ -117,6 +117,54 @@ def test_classic_stars_on_hand_computed_thresholds(tmp_path):
         ) == stars, key
 
 
+def test_a_category_mostly_outside_the_sbs_scope_earns_no_star(tmp_path):
+    # T02 (Agricultural Inputs and Services): 2 of its 6 NACE classes lie in the legacy SBS scope.
+    rows = cluster_rows(tmp_path, min_category_scope_share=0.4)
+    assert rows["AT12", "T02"]["scope_share"] == pytest.approx(1 / 3)
+    assert rows["AT12", "T02"]["no_star_reason"] == "outside_dataset_scope"
+    assert rows["AT12", "T02"]["star_count"] == 0
+    assert rows["AT12", "T02"]["lq"] == pytest.approx(1.2)  # still measured, and shown
+    assert rows["AT11", "T01"]["no_star_reason"] is None
+    assert rows["AT11", "T01"]["star_count"] == 3
+
+
+def test_a_mostly_estimated_cell_earns_no_star(tmp_path):
+    # AT11-T02 has 10 of its 100 jobs estimated: no star above a 5 % allowance.
+    rows = cluster_rows(tmp_path, max_imputed_share_for_stars=0.05)
+    assert rows["AT11", "T02"]["no_star_reason"] == "mostly_estimated"
+    rows = cluster_rows(tmp_path, max_imputed_share_for_stars=0.5)
+    assert rows["AT11", "T02"]["no_star_reason"] is None
+
+
+def test_the_european_reference_is_a_setting(tmp_path):
+    # Europe = AT1 only: AT12 is measured against it but does not count in it.
+    inputs_totals = TOTALS.with_columns(pl.Series("country_code", ["AT", "DE"]))
+    cells = CELLS.with_columns(
+        pl.when(pl.col("region_code") == "AT12")
+        .then(pl.lit("DE"))
+        .otherwise(pl.lit("AT"))
+        .alias("country_code")
+    )
+    path = star_profiles_file(tmp_path, classic_profile(size=0.5, focus=0.5))
+    inputs = {
+        "intermediate.int_cluster_region_year__harmonised": cells,
+        "intermediate.int_region_year__totals": inputs_totals,
+        "intermediate.int_ecosystem_indicators__computed": EMPTY_INDICATORS,
+    }
+    out = chain_output(
+        tmp_path,
+        CLUSTER_MODELS,
+        inputs,
+        Settings(star_profiles=path, reference_countries=["AT"], min_category_scope_share=0),
+    )
+    rows = by_key(out)
+    assert rows["AT11", "T01"]["eu_total_employment"] == 1000
+    assert rows["AT11", "T01"]["eu_category_employment"] == 300
+    assert rows["AT11", "T01"]["lq"] == pytest.approx(1.0)
+    assert rows["AT12", "T02"]["lq"] == pytest.approx((900 / 3000) / (100 / 1000))
+    assert not rows["AT12", "T02"]["is_in_reference"] and rows["AT11", "T02"]["is_in_reference"]
+
+
 def test_specialisation_threshold_is_configurable(tmp_path):
     rows = cluster_rows(tmp_path, classic_profile(size=0.5, lq=1.1, focus=0.5))
     assert [rows[k]["specialisation_star"] for k in sorted(rows)] == [1, 0, 0, 1]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from .sql_fixtures import model_output
+from clusterobs.settings import Settings
+
+from .sql_fixtures import empty_sbs_inputs, model_output, sbs_staging
 
 # A small NACE tree: section C with divisions C10, C11, C12; C10 has groups C101, C102, C103;
 # C101 has classes C1011, C1012.
@@ -13,6 +15,7 @@ NACE = pl.DataFrame(
     {
         "nace_code": ["C", "C10", "C11", "C12", "C101", "C102", "C103", "C1011", "C1012"],
         "nace_level": [1, 2, 2, 2, 3, 3, 3, 4, 4],
+        "section": ["C"] * 9,
         "parent_code": [None, "C", "C", "C", "C10", "C10", "C10", "C101", "C101"],
     }
 )
@@ -42,16 +45,22 @@ def unioned(values: dict[str, float | None], region: str = "AT11") -> pl.DataFra
     )
 
 
-def imputed(tmp_path, values) -> dict[str, dict]:
-    out = model_output(
-        tmp_path,
-        "intermediate.int_sbs__imputed",
-        {"intermediate.int_sbs__unioned": unioned(values), "ref.nace_rev2": NACE},
-    )
+def imputed(tmp_path, values, national: list[tuple] | None = None, **settings) -> dict[str, dict]:
+    """int_sbs__imputed of one region's cells; `national`: the country's published (code, value) cells."""
+    inputs = empty_sbs_inputs() | {
+        "intermediate.int_sbs__unioned": unioned(values),
+        "ref.nace_rev2": NACE,
+    }
+    if national:
+        inputs["staging.stg_sbs_r_nuts06_r2"] = sbs_staging(
+            [("AT", code, 2019, "employment", value) for code, value in national]
+        )
+    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(**settings))
     return {r["nace_code"]: r for r in out.iter_rows(named=True)}
 
 
 def test_remainder_of_the_first_reported_parent_is_split_equally(tmp_path):
+    """With no national values to weigh by (or imputation_split = equal), the classic equal split."""
     # C = 1000; C10 suppressed, C11 = 300, C12 suppressed -> C10 = C12 = (1000 - 300) / 2 = 350.
     # C10 (350): C101 suppressed, C102 = 50, C103 suppressed -> C101 = C103 = (350 - 50) / 2 = 150.
     # C101 (150): C1011 = 100, C1012 suppressed -> 50.
@@ -80,6 +89,60 @@ def test_remainder_of_the_first_reported_parent_is_split_equally(tmp_path):
         "C1012",
     }
     assert rows["C1012"]["reported_value"] is None
+
+
+def test_the_remainder_is_shared_by_the_country_structure(tmp_path):
+    # C = 1000, C11 = 300: 700 to share between C10 and C12, which the country has at 9000 and 1000.
+    values = {"C": 1000.0, "C10": None, "C11": 300.0, "C12": None}
+    national = [("C10", 9000.0), ("C12", 1000.0)]
+    rows = imputed(tmp_path, values, national)
+    assert rows["C10"]["value"] == pytest.approx(630)
+    assert rows["C12"]["value"] == pytest.approx(70)
+    rows = imputed(tmp_path, values, national, imputation_split="equal")
+    assert rows["C10"]["value"] == rows["C12"]["value"] == 350
+    # A country that hides one of them gives no weights: equal split.
+    rows = imputed(tmp_path, values, [("C10", 9000.0)])
+    assert rows["C10"]["value"] == rows["C12"]["value"] == 350
+
+
+def test_an_estimate_never_exceeds_what_the_country_leaves_unpublished(tmp_path):
+    # The country has 100 in C12, all of it unpublished by its regions: however large the region's
+    # remainder (700), C12 gets at most 100; C10 (national 9000) is not held back.
+    values = {"C": 1000.0, "C10": None, "C11": 300.0, "C12": None}
+    rows = imputed(tmp_path, values, [("C10", 9000.0), ("C12", 100.0)], imputation_split="equal")
+    assert rows["C12"]["value"] == 100
+    assert rows["C10"]["value"] == 350
+    assert rows["C12"]["is_imputed"]
+
+
+def test_a_section_estimated_down_the_nuts_tree_is_the_parent_of_its_divisions(tmp_path):
+    # Section C suppressed in the region, estimated at 800 from its NUTS-1 region: C10 and C12 share
+    # 800 - 300.
+    parts = empty_sbs_inputs()["intermediate.int_sbs_parts__estimated"].vstack(
+        pl.DataFrame(
+            {
+                "dataset": ["sbs_r_nuts06_r2"],
+                "region_code": ["AT11"],
+                "part_code": ["C"],
+                "year": [2019],
+                "measure": ["employment"],
+                "value": [800.0],
+                "is_estimated_part": [True],
+            },
+            schema_overrides={"year": pl.Int16},
+        )
+    )
+    inputs = empty_sbs_inputs() | {
+        "intermediate.int_sbs__unioned": unioned(
+            {"C": None, "C10": None, "C11": 300.0, "C12": None}
+        ),
+        "ref.nace_rev2": NACE,
+        "intermediate.int_sbs_parts__estimated": parts,
+    }
+    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs)
+    rows = {r["nace_code"]: r for r in out.iter_rows(named=True)}
+    assert rows["C"]["value"] == 800 and rows["C"]["is_imputed"]
+    assert rows["C10"]["value"] == rows["C12"]["value"] == 250
 
 
 def test_reported_children_above_their_parent_leave_nothing_to_split(tmp_path):

@@ -129,7 +129,9 @@ def test_partition_mark_names_country(tmp_path):
 def test_the_project_partitions_the_sbs_chain_by_country():
     chosen = models.country_partitioned(models.discovered_models())
     assert {m.name for m in chosen} == {
+        "int_sbs_region_years__reporting",
         "int_sbs__unioned",
+        "int_sbs_parts__estimated",
         "int_sbs__imputed",
         "int_cluster_region_year__mapped",
         "int_region_year__reported",

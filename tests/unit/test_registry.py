@@ -22,7 +22,7 @@ def test_shipped_registry_covers_the_demo_datasets():
     [
         (
             '[datasets.x]\ndimensions = ["geo"]\n[datasets.x.filters]\nunit = ["A"]\n',
-            r"\[datasets.x\] .*filters on unit",
+            r"\[datasets.x\] .*filters or totals on unit",
         ),
         (
             '[datasets.x]\ndimensions = ["geo"]\nformat = "json-stat"\n',
