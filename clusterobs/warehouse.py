@@ -109,6 +109,7 @@ REFERENCE_TABLES = {
     "nace_aggregates": "nace_aggregates.csv",
     "code_aliases": "code_aliases.csv",
     "sbs_total_scopes": "sbs_total_scopes.csv",
+    "geo_aggregates": "geo_aggregates.csv",
 }
 
 
@@ -786,8 +787,8 @@ def record_indicator_availability(con: duckdb.DuckDBPyConnection, run_id: str) -
                computed.first_year,
                computed.last_year,
                case when computed.regions is null then array_to_string(list_filter(
-                   absent.datasets, d -> list_contains(
-                       list_transform(string_split(catalogue.source_dataset, '+'), s -> trim(s)), d)
+                   absent.datasets, lambda d: list_contains(
+                       list_transform(string_split(catalogue.source_dataset, '+'), lambda s: trim(s)), d)
                ), ', ') end,
            from ref.ecosystem_indicators as catalogue
            cross join absent

@@ -1,4 +1,5 @@
 -- Business demography and high-growth enterprises (bd_hgnace2_r3), business economy.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x NACE code x year x indicator.
 with source as (
     select * from raw.bd_hgnace2_r3
@@ -18,6 +19,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A'
+        and geo::varchar not in (select geo_code from ref.geo_aggregates)
         and year between getvariable('first_year') and getvariable('last_year')
 )
 

@@ -1,6 +1,7 @@
 -- Labour-force-survey employment by NACE section (lfst_r_lfe2en2), thousand persons, both sexes, age 15+.
 -- The unit is read under its older name too (ref.code_aliases: THS -> THS_PER); a file without a sex
 -- dimension was read as sex = T when loaded (registry `totals`).
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x NACE section x year.
 with source as (
     select * from raw.lfst_r_lfe2en2
@@ -17,7 +18,8 @@ selected as (
         coalesce(aliases.canonical_code, source.unit::varchar) as canonical_unit,
     from source
     left join aliases on aliases.code = source.unit::varchar
-    where source.freq = 'A' and source.sex = 'T' and source.age = 'Y_GE15'
+    where source.freq = 'A'
+        and source.geo::varchar not in (select geo_code from ref.geo_aggregates) and source.sex = 'T' and source.age = 'Y_GE15'
         and source.year between getvariable('first_year') and getvariable('last_year')
 ),
 

@@ -1,5 +1,6 @@
 -- Regional GDP (nama_10r_2gdp) in each published unit; a unit under an older name is read under today's
 -- (ref.code_aliases, e.g. PPS_HAB -> PPS_EU27_2020_HAB), the published code kept in `published_unit`.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x unit x year.
 with source as (
     select * from raw.nama_10r_2gdp
@@ -25,6 +26,7 @@ renamed as (
     from source
     left join aliases on aliases.code = source.unit::varchar
     where source.freq = 'A'
+        and source.geo::varchar not in (select geo_code from ref.geo_aggregates)
         and source.year between getvariable('first_year') and getvariable('last_year')
 ),
 

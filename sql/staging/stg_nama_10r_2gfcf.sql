@@ -1,4 +1,5 @@
 -- Regional gross fixed capital formation (nama_10r_2gfcf), all activities, million EUR.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x year.
 with source as (
     select * from raw.nama_10r_2gfcf
@@ -16,6 +17,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A' and currency = 'MIO_EUR' and nace_r2 = 'TOTAL'
+        and geo::varchar not in (select geo_code from ref.geo_aggregates)
         and year between getvariable('first_year') and getvariable('last_year')
 )
 

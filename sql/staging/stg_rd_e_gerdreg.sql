@@ -1,4 +1,5 @@
 -- R&D expenditure by sector of performance (rd_e_gerdreg).
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x sector of performance x unit x year.
 with source as (
     select * from raw.rd_e_gerdreg
@@ -19,6 +20,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A'
+        and geo::varchar not in (select geo_code from ref.geo_aggregates)
         and year between getvariable('first_year') and getvariable('last_year')
 )
 

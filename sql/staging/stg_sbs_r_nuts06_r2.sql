@@ -1,4 +1,5 @@
 -- Legacy regional structural business statistics (sbs_r_nuts06_r2, 2008-2020), renamed and typed.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x NACE code x year x measure.
 with source as (
     select * from raw.sbs_r_nuts06_r2
@@ -32,6 +33,7 @@ renamed as (
         load_run_id,
     from source
     where freq = 'A'
+        and geo::varchar not in (select geo_code from ref.geo_aggregates)
         and year between getvariable('first_year') and getvariable('last_year')
 ),
 
