@@ -154,6 +154,28 @@ def _quiet_logs() -> None:
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
+def _quality_table(rows: list[dict]) -> Table:
+    """Per SBS dataset, its years' average shares of marts.fct_data_quality (the mart has them per year)."""
+    table = Table(title="SBS cells, average of the years (per year: marts.fct_data_quality)")
+    for col in ("dataset", "years", "published", "confid.", "estim.", "no total"):
+        table.add_column(col, justify="left" if col == "dataset" else "right", no_wrap=True)
+    for dataset in dict.fromkeys(r["dataset"] for r in rows):
+        mine = [r for r in rows if r["dataset"] == dataset]
+
+        def mean(key: str, mine=mine) -> str:
+            return f"{sum(r[key] for r in mine) / len(mine):.0%}"
+
+        table.add_row(
+            dataset,
+            f"{mine[0]['year']}-{mine[-1]['year']}",
+            mean("published_share"),
+            mean("confidential_share"),
+            mean("estimated_share"),
+            f"{sum(r['regions_without_total'] for r in mine) / len(mine):.0f}",
+        )
+    return table
+
+
 def _print_summary(summary, wall_seconds: float) -> None:
     loads = Table(title=f"Run {summary.run_id}: {summary.status}", show_lines=False)
     for col in ("dataset", "status", "series", "observations", "values"):
@@ -173,7 +195,14 @@ def _print_summary(summary, wall_seconds: float) -> None:
             markup=False,
         )
     checks = Table(title="Validation")
-    for col in ("stage", "expectations", "passed", "critical failures", "warnings"):
+    for col in (
+        "stage",
+        "expectations",
+        "passed",
+        "critical failures",
+        "warnings",
+        "skipped suites",
+    ):
         checks.add_column(col)
     for stage, v in summary.validation.items():
         checks.add_row(
@@ -182,8 +211,11 @@ def _print_summary(summary, wall_seconds: float) -> None:
             str(v["passed"]),
             str(v["critical_failures"]),
             str(v["warnings"]),
+            str(v.get("skipped_suites", 0)),
         )
     console.print(checks)
+    if summary.data_quality:
+        console.print(_quality_table(summary.data_quality))
     marts = Table(title="Marts")
     marts.add_column("table")
     marts.add_column("rows", justify="right")
@@ -330,7 +362,7 @@ def validate(
         print(json.dumps([r.__dict__ for r in results], indent=2))
     else:
         table = Table(title=f"Validation of {settings.warehouse_path}")
-        for col in ("stage", "expectations", "passed", "critical failures", "warnings"):
+        for col in ("stage", "expectations", "passed", "critical failures", "warnings", "skipped"):
             table.add_column(col)
         for summary in summaries:
             d = summary.as_dict()
@@ -340,8 +372,12 @@ def validate(
                 str(d["passed"]),
                 str(d["critical_failures"]),
                 str(d["warnings"]),
+                str(d["skipped_suites"]),
             )
         console.print(table)
+        for summary in summaries:
+            for suite, why in summary.skipped.items():
+                console.print(f"skipped {suite}: {why}", markup=False)
         for r in (r for r in results if not r.success):
             level = (
                 "[red]critical[/red]" if r.severity == "critical" else "[yellow]warning[/yellow]"

@@ -181,7 +181,7 @@ class Settings(BaseSettings):
     )
     imputation_split: Literal["proportional", "equal"] = Field(
         "proportional",
-        description="how a suppressed cell's share of its parent's remainder is set: in proportion to the country's values of the missing industries (or the sizes of the missing regions), or equally as the classic Observatory algorithm does",
+        description="how a suppressed cell's share of its parent's remainder is set: in proportion to the country's values of the missing industries (or the sizes of the missing regions), never above the region's part of what its country leaves unpublished; or `equal`, the classic Observatory algorithm exactly (equal shares, no cap)",
     )
     min_category_scope_share: float = Field(
         0.4,

@@ -807,6 +807,22 @@ def record_indicator_availability(con: duckdb.DuckDBPyConnection, run_id: str) -
     }
 
 
+def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """marts.fct_data_quality as rows (dataset, year, shares of the grid published, confidential and
+    estimated, regions by how their total was obtained), for the run summary."""
+    rows = con.execute(
+        """select dataset, year, regions, published_share, confidential_share, estimated_share,
+               regions_total_reported, regions_total_derived + regions_total_derived_with_estimates,
+               regions_without_total
+           from marts.fct_data_quality order by dataset, year"""
+    ).fetchall()
+    keys = (
+        "dataset", "year", "regions", "published_share", "confidential_share", "estimated_share",
+        "regions_total_reported", "regions_total_derived", "regions_without_total",
+    )  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def record_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Rows of every staging and mart table, kept per run (the drift checks compare runs)."""
     con.execute(

@@ -55,6 +55,9 @@ class RunSummary:
         default_factory=dict
     )  # dataset -> why the run went without it
     unavailable_indicators: dict[str, str] = field(default_factory=dict)  # indicator -> why
+    data_quality: list[dict] = field(
+        default_factory=list
+    )  # per SBS dataset and year (fct_data_quality)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -203,10 +206,11 @@ def ingest(
 ) -> dict[str, warehouse.DatasetLoad]:
     """Land (or download) each dataset's extracts and load them into raw.<dataset>, one transaction each.
 
-    `files`: these extract files per dataset instead of the settings' source (the other datasets are left
-    as they are). Otherwise the run's source `plan` (default: `source_plan(settings)`) says what to load;
-    each dataset it goes without is recorded as absent and its raw table emptied. Every file is held
-    against what the registry declares for its dataset (transforms.conformance). With the thread runner,
+    `files`: these extract files per dataset instead of the settings' source, loaded as they are (the other
+    datasets are left as they are). Otherwise the run's source `plan` (default: `source_plan(settings)`)
+    says what to load, every file is held against what the registry declares for its dataset
+    (transforms.conformance), and each dataset the plan goes without is recorded as absent and its raw
+    table emptied. With the thread runner,
     loads run concurrently in this process (each on its own tables; gzip decompression is
     single-threaded, so two loads keep both cores busy), largest first. With Dask, the extracts are
     parsed on the workers into Parquet in the run folder, and this process, the warehouse's one writer,
@@ -219,7 +223,7 @@ def ingest(
         extracts = collect_extracts(settings, db_path, plan)
     by_size = sorted(extracts, key=lambda d: -sum(f.bytes for f in extracts[d]))
     memory = settings.duckdb_memory_limit
-    declared = declared_schemas(settings, extracts)
+    declared = {} if files else declared_schemas(settings, extracts)
     if settings.task_runner == "dask":
         loads = tasks.unchanged_loads(db_path, extracts, declared)
         exchange = work_dir / "exchange"
@@ -396,6 +400,7 @@ def _stages(
             with summary.timed("validate"):  # what is left of them once the build is done
                 summary.validation["staging"] = staging_check.result().as_dict()
     summary.unavailable_indicators = tasks.record_indicator_availability(run.warehouse, run.run_id)
+    summary.data_quality = tasks.summarise_data_quality(run.warehouse)
     if settings.validate_outputs:
         deadline.check("validate")
         with summary.timed("validate"):
@@ -490,6 +495,17 @@ def run_report(summary: RunSummary) -> str:
     if summary.unavailable_indicators:
         lines += ["", "| unavailable scoreboard indicator | why |", "|---|---|"] + [
             f"| {code} | {why} |" for code, why in summary.unavailable_indicators.items()
+        ]
+    if summary.data_quality:
+        lines += [
+            "",
+            "| SBS dataset | year | regions | published | confidential | estimated | totals derived | no total |",
+            "|---|---|---|---|---|---|---|---|",
+        ] + [
+            f"| {q['dataset']} | {q['year']} | {q['regions']} | {q['published_share']:.1%} "
+            f"| {q['confidential_share']:.1%} | {q['estimated_share']:.1%} "
+            f"| {q['regions_total_derived']} | {q['regions_without_total']} |"
+            for q in summary.data_quality
         ]
     lines += ["", "| mart | rows |", "|---|---|"] + [
         f"| {m} | {n} |" for m, n in summary.marts.items()

@@ -198,6 +198,13 @@ def record_indicator_availability(db_path: Path, run_id: str) -> dict[str, str]:
     return unavailable
 
 
+@task(name="summarise-data-quality", cache_policy=NO_CACHE)
+def summarise_data_quality(db_path: Path) -> list[dict]:
+    """Per SBS dataset and year: how much was published, confidential, estimated (marts.fct_data_quality)."""
+    with warehouse.connect(db_path, ddl=False) as con:
+        return warehouse.data_quality(con)
+
+
 def _log_load(result: warehouse.DatasetLoad) -> None:
     logger = get_run_logger()
     for stats in result.files:

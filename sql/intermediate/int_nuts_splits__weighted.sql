@@ -16,21 +16,22 @@ splits as (
     where is_pure_split and getvariable('nuts_split_rule') = 'first_year_shares'
 ),
 
--- Values already reported in the target version, long: one row per region x scope x year x measure.
+-- Values reported for target-version regions (under their target code, or a code that maps one to one
+-- onto it: a 2016 code unchanged in 2021 counts), long: one row per region x scope x year x measure.
 target_rows as (
-    select mapped.region_code, mapped.category_code as scope, mapped.year,
+    select links.target_code as region_code, mapped.category_code as scope, mapped.year,
         unnest(['employment', 'local_units', 'wages_meur', 'value_added_meur']) as measure,
         unnest([mapped.employment, mapped.local_units, mapped.wages_meur, mapped.value_added_meur]) as value,
     from intermediate.int_cluster_region_year__mapped as mapped
     join links using (dataset, region_code)
-    where links.source_version = links.target_version
+    where links.change in ('unchanged', 'recoded', 'boundary_shift')
     union all
-    select reported.region_code, '_total' as scope, reported.year,
+    select links.target_code as region_code, '_total' as scope, reported.year,
         unnest(['employment', 'local_units', 'wages_meur']) as measure,
         unnest([reported.total_employment, reported.total_local_units, reported.total_wages_meur]) as value,
     from intermediate.int_region_year__reported as reported
     join links using (dataset, region_code)
-    where links.source_version = links.target_version
+    where links.change in ('unchanged', 'recoded', 'boundary_shift')
 ),
 
 successor_values as (

@@ -3,11 +3,11 @@
 -- parent's value (reported, or itself estimated) minus its reported children is split among its missing
 -- children (negative remainders count as 0; nothing is estimated under an unknown parent). The split
 -- (setting imputation_split): `proportional` (default) in proportion to the missing codes' values in the
--- region's country that year, where the country publishes all of them, else equally; `equal` always
--- equally, as the classic algorithm does (on real data an equal split puts more tobacco jobs in one
--- German region than Germany has: docs/real_data.md). An estimate never exceeds the region's part of what
--- its country leaves unpublished of the code (the country's value minus the values its NUTS-2 regions
--- publish), shared among the country's regions missing the code by the size of their section.
+-- region's country that year, where the country publishes all of them, else equally, and never above the
+-- region's part of what its country leaves unpublished of the code (the country's value minus the values
+-- its NUTS-2 regions publish, shared among the country's regions missing the code by the size of their
+-- section); `equal` is the classic algorithm exactly (equal shares, no cap). On real data an equal split
+-- puts more tobacco jobs in one German region than Germany has (docs/real_data.md).
 -- A suppressed section (or division S95/S96, the business-economy parts) is estimated down the NUTS tree
 -- instead (int_sbs_parts__estimated: its parent is a region, not an industry). Each estimate is flagged.
 -- `is_leaf`: no child code of this cell is in the data (leaves add
@@ -145,14 +145,15 @@ missing as (
         case
             when getvariable('imputation_split') = 'proportional'
                 and count(national_value) over siblings = n_missing_siblings
-                and sum(national_value) over siblings > 0
-            then national_value / sum(national_value) over siblings
+                and sum(national_value::decimal(38, 12)) over siblings > 0
+            then national_value / (sum(national_value::decimal(38, 12)) over siblings)::double
             else 1 / n_missing_siblings
         end as split_share,
-        national_remainder * case
+        -- the cap applies to the proportional split; `equal` is the classic algorithm exactly
+        case when getvariable('imputation_split') = 'proportional' then national_remainder end * case
             when count(section_size) filter (where section_size > 0) over country_code_cells
                 = count(*) over country_code_cells
-            then section_size / sum(section_size) over country_code_cells
+            then section_size / (sum(section_size::decimal(38, 12)) over country_code_cells)::double
             else 1
         end as national_cap,
     from missing_cells
@@ -190,7 +191,8 @@ divisions_uncapped as (
 
 divisions as (
     select region_code, year, measure, nace_code,
-        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+        case when raw_estimate is not null then least(raw_estimate, coalesce(national_cap, raw_estimate)) end
+            as estimate,  -- least() skips NULLs: an unknown parent gives no estimate
     from divisions_uncapped
 ),
 
@@ -221,7 +223,8 @@ groups_uncapped as (
 
 groups as (
     select region_code, year, measure, nace_code,
-        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+        case when raw_estimate is not null then least(raw_estimate, coalesce(national_cap, raw_estimate)) end
+            as estimate,  -- least() skips NULLs: an unknown parent gives no estimate
     from groups_uncapped
 ),
 
@@ -252,7 +255,8 @@ classes_uncapped as (
 
 classes as (
     select region_code, year, measure, nace_code,
-        least(raw_estimate, coalesce(national_cap, raw_estimate)) as estimate,
+        case when raw_estimate is not null then least(raw_estimate, coalesce(national_cap, raw_estimate)) end
+            as estimate,  -- least() skips NULLs: an unknown parent gives no estimate
     from classes_uncapped
 ),
 

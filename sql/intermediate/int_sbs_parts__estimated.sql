@@ -75,7 +75,7 @@ shares as (
         case
             when getvariable('imputation_split') = 'proportional'
                 and count(sizes.size) filter (where sizes.size > 0) over siblings = count(*) over siblings
-            then sizes.size / sum(sizes.size) over siblings
+            then sizes.size / (sum(sizes.size::decimal(38, 12)) over siblings)::double
             else 1 / count(*) over siblings
         end as split_share,
     from spine
@@ -106,7 +106,8 @@ level1 as (
         spine.measure,
         coalesce(
             spine.value,
-            greatest(country.value - gaps.published_sum, 0) * shares.split_share
+            case when country.value is not null
+                then greatest(country.value - gaps.published_sum, 0) * shares.split_share end
         ) as value,
         spine.value is null and country.value is not null as is_estimated_part,
     from spine
@@ -140,7 +141,8 @@ final as (
         spine.measure,
         coalesce(
             spine.value,
-            greatest(parent.value - gaps.published_sum, 0) * shares.split_share
+            case when parent.value is not null
+                then greatest(parent.value - gaps.published_sum, 0) * shares.split_share end
         ) as value,
         spine.value as published_value,
         spine.value is null and parent.value is not null as is_estimated_part,

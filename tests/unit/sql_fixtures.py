@@ -37,11 +37,20 @@ def sbs_staging(rows: list[tuple] | None = None) -> pl.DataFrame:
             "year": [r[2] for r in rows],
             "measure": [r[3] for r in rows],
             "value": [r[4] for r in rows],
+            "flags": [None if r[4] is not None else "c" for r in rows],
             "is_confidential": [r[4] is None for r in rows],
+            "is_provisional": [False] * len(rows),
+            "is_estimated": [False] * len(rows),
+            "is_break": [False] * len(rows),
             "dataset": ["sbs_r_nuts06_r2"] * len(rows),
             "indicator_scheme": ["sbs_legacy"] * len(rows),
         },
-        schema_overrides={"year": pl.Int16, "value": pl.Float64, "nuts_level": pl.Int32},
+        schema_overrides={
+            "year": pl.Int16,
+            "value": pl.Float64,
+            "nuts_level": pl.Int32,
+            "flags": pl.String,
+        },
     )
 
 

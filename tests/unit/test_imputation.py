@@ -155,6 +155,9 @@ def test_nothing_is_estimated_below_an_unknown_section(tmp_path):
     rows = imputed(tmp_path, {"C": None, "C10": None, "C11": 30.0})
     assert rows["C10"]["value"] is None
     assert not rows["C10"]["is_imputed"]
+    # not even the country's unpublished remainder (a bound, not an estimate)
+    rows = imputed(tmp_path, {"C": None, "C10": None, "C11": 30.0}, [("C10", 500.0)])
+    assert rows["C10"]["value"] is None and not rows["C10"]["is_imputed"]
 
 
 def test_imputed_employment_is_allocated_and_reported(tmp_path):

@@ -281,3 +281,61 @@ def test_the_warehouse_holds_every_version_and_splits_requests_by_eu_countries(t
         assert {code[:2] for code in codes} == set(EU27)
         assert {"DE41", "DE40", "FRF2", "PT1D"} <= set(codes)
         assert warehouse.nuts_codes(con, [0], ["NO", "UK"], 2016) == ["NO", "UK"]
+
+
+def test_a_split_and_a_merge_of_the_2006_2010_tables_reach_the_target_version(tmp_path):
+    # NUTS 2006 -> 2010 in Finland: FI18 split into FI1B and FI1C; FI13 and FI1A merged into FI1D.
+    # The 2017 sbs_r_nuts06_r2 reports the old codes until 2010 and the new ones from 2011 (and both
+    # in 2010).
+    mapped = cells(
+        [
+            (LEGACY, "FI18", "T01", 2009, 1000.0),
+            (LEGACY, "FI13", "T01", 2009, 100.0),
+            (LEGACY, "FI1A", "T01", 2009, 150.0),
+            (LEGACY, "FI1B", "T01", 2011, 600.0),
+            (LEGACY, "FI1C", "T01", 2011, 200.0),
+            (LEGACY, "FI1D", "T01", 2011, 260.0),
+            # 2010: both versions report the same regions; only the newer codes count
+            (LEGACY, "FI13", "T01", 2010, 110.0),
+            (LEGACY, "FI1A", "T01", 2010, 140.0),
+            (LEGACY, "FI1D", "T01", 2010, 255.0),
+        ]
+    )
+    reported = totals(
+        [
+            (LEGACY, "FI18", 2009, 4000.0),
+            (LEGACY, "FI1B", 2011, 2400.0),
+            (LEGACY, "FI1C", 2011, 1600.0),
+            (LEGACY, "FI13", 2009, 500.0),
+            (LEGACY, "FI1A", 2009, 700.0),
+            (LEGACY, "FI1D", 2011, 1250.0),
+            (LEGACY, "FI13", 2010, 510.0),
+            (LEGACY, "FI1A", 2010, 690.0),
+            (LEGACY, "FI1D", 2010, 1190.0),
+        ]
+    )
+    inputs = {
+        "intermediate.int_cluster_region_year__mapped": mapped,
+        "intermediate.int_region_year__reported": reported,
+    }
+    links = chain_output(tmp_path, HARMONISE[:1], inputs, Settings())
+    resolved = {
+        r["region_code"]: (r["source_version"], r["change"]) for r in links.iter_rows(named=True)
+    }
+    assert resolved["FI18"] == (2006, "split") and resolved["FI13"] == (2006, "merge")
+    out = chain_output(tmp_path, HARMONISE[:4], inputs, Settings())
+    rows = {(r["region_code"], r["year"]): r for r in out.iter_rows(named=True)}
+    # the split shared by the successors' T01 in their first year (600 : 200)
+    assert rows["FI1B", 2009]["employment"] == pytest.approx(750)
+    assert rows["FI1C", 2009]["employment"] == pytest.approx(250)
+    assert rows["FI1B", 2009]["nuts_conversion"] == "split"
+    # the merge summed
+    assert rows["FI1D", 2009]["employment"] == 250
+    assert rows["FI1D", 2009]["nuts_conversion"] == "merge"
+    # 2010: FI1D's own 255, not 255 + 110 + 140
+    assert rows["FI1D", 2010]["employment"] == 255
+    assert rows["FI1D", 2010]["nuts_source_codes"] == "FI1D"
+    region_totals = chain_output(tmp_path, HARMONISE, inputs, Settings())
+    by_year = {(r["region_code"], r["year"]): r for r in region_totals.iter_rows(named=True)}
+    assert by_year["FI1D", 2010]["total_employment"] == 1190
+    assert by_year["FI1B", 2009]["total_employment"] == pytest.approx(4000 * 0.6)
