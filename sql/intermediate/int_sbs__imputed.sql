@@ -8,8 +8,10 @@
 -- its NUTS-2 regions publish, shared among the country's regions missing the code by the size of their
 -- section); `equal` is the classic algorithm exactly (equal shares, no cap). On real data an equal split
 -- puts more tobacco jobs in one German region than Germany has (docs/real_data.md).
--- A suppressed section (or division S95/S96, the business-economy parts) is estimated down the NUTS tree
--- instead (int_sbs_parts__estimated: its parent is a region, not an industry). Each estimate is flagged.
+-- With the proportional split, a suppressed section is estimated down the NUTS tree instead
+-- (int_sbs_parts__estimated: its parent is a region, not an industry), and so is a suppressed division
+-- S95/S96 (a part of the business-economy total) that the tree cannot estimate (no section S in the
+-- data); with `equal` neither is, as in the classic algorithm. Each estimate is flagged.
 -- `is_leaf`: no child code of this cell is in the data (leaves add
 -- up without double counting). Only the missing cells and their parents take part in the estimation.
 -- One row per region x NACE code x year x measure.
@@ -27,8 +29,14 @@ with cells as not materialized (
         nace.section,
         unioned.year,
         unioned.measure,
-        coalesce(unioned.value, parts.value) as value,
+        coalesce(
+            unioned.value,
+            case when nace.nace_level = 1 and getvariable('imputation_split') = 'proportional'
+                then parts.value end
+        ) as value,
         unioned.value as reported_value,
+        case when getvariable('imputation_split') = 'proportional' then parts.value end
+            as part_estimate,
         unioned.is_confidential,
         unioned.is_break,
         unioned.is_estimated,
@@ -277,9 +285,10 @@ final as (
         cells.parent_code,
         cells.year,
         cells.measure,
-        coalesce(cells.value, estimates.estimate) as value,
+        coalesce(cells.value, estimates.estimate, cells.part_estimate) as value,
         cells.reported_value,
-        cells.reported_value is null and coalesce(cells.value, estimates.estimate) is not null
+        cells.reported_value is null
+            and coalesce(cells.value, estimates.estimate, cells.part_estimate) is not null
             as is_imputed,
         children.nace_code is null as is_leaf,
         cells.is_confidential,

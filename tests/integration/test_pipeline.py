@@ -40,7 +40,13 @@ def published(prefect_api, tmp_path_factory):
 @pytest.fixture(scope="module")
 def classic_published(prefect_api, tmp_path_factory):
     out = tmp_path_factory.mktemp("classic")
-    summary = pipeline(settings=Settings(source="demo", output_dir=out, imputation_split="equal"))
+    # the classic European Cluster Observatory method: equal split, every category and cell may earn stars
+    classic = {
+        "imputation_split": "equal",
+        "min_category_scope_share": 0.0,
+        "max_imputed_share_for_stars": 1.0,
+    }
+    summary = pipeline(settings=Settings(source="demo", output_dir=out, **classic))
     return out, summary
 
 

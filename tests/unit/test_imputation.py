@@ -106,13 +106,32 @@ def test_the_remainder_is_shared_by_the_country_structure(tmp_path):
 
 
 def test_an_estimate_never_exceeds_what_the_country_leaves_unpublished(tmp_path):
-    # The country has 100 in C12, all of it unpublished by its regions: however large the region's
-    # remainder (700), C12 gets at most 100; C10 (national 9000) is not held back.
-    values = {"C": 1000.0, "C10": None, "C11": 300.0, "C12": None}
-    rows = imputed(tmp_path, values, [("C10", 9000.0), ("C12", 100.0)], imputation_split="equal")
-    assert rows["C12"]["value"] == 100
-    assert rows["C10"]["value"] == 350
+    # AT11: C = 1000, C11 = 300, so 700 for C10 and C12, shared 9 : 1 by the country (C10 9000, C12 1000)
+    # -> C12 70. But AT12 publishes 950 of the country's 1000 in C12: AT11's C12 is capped at 50.
+    at11 = unioned({"C": 1000.0, "C10": None, "C11": 300.0, "C12": None})
+    at12 = unioned({"C": 6000.0, "C10": 5000.0, "C11": 50.0, "C12": 950.0}, region="AT12")
+    inputs = empty_sbs_inputs() | {
+        "intermediate.int_sbs__unioned": pl.concat([at11, at12]),
+        "ref.nace_rev2": NACE,
+        "staging.stg_sbs_r_nuts06_r2": sbs_staging(
+            [("AT", "C10", 2019, "employment", 9000.0), ("AT", "C12", 2019, "employment", 1000.0)]
+        ),
+    }
+    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs)
+    rows = {
+        r["nace_code"]: r for r in out.filter(pl.col("region_code") == "AT11").iter_rows(named=True)
+    }
+    assert rows["C12"]["value"] == pytest.approx(50)
     assert rows["C12"]["is_imputed"]
+    assert rows["C10"]["value"] == pytest.approx(630)  # its cap (9000 - 5000) does not bind
+    # the classic split knows no cap: 350 each
+    out = model_output(
+        tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(imputation_split="equal")
+    )
+    rows = {
+        r["nace_code"]: r for r in out.filter(pl.col("region_code") == "AT11").iter_rows(named=True)
+    }
+    assert rows["C12"]["value"] == rows["C10"]["value"] == 350
 
 
 def test_a_section_estimated_down_the_nuts_tree_is_the_parent_of_its_divisions(tmp_path):
@@ -143,6 +162,12 @@ def test_a_section_estimated_down_the_nuts_tree_is_the_parent_of_its_divisions(t
     rows = {r["nace_code"]: r for r in out.iter_rows(named=True)}
     assert rows["C"]["value"] == 800 and rows["C"]["is_imputed"]
     assert rows["C10"]["value"] == rows["C12"]["value"] == 250
+    # the classic algorithm estimates no section: nothing below it either
+    out = model_output(
+        tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(imputation_split="equal")
+    )
+    rows = {r["nace_code"]: r for r in out.iter_rows(named=True)}
+    assert rows["C"]["value"] is None and rows["C10"]["value"] is None
 
 
 def test_reported_children_above_their_parent_leave_nothing_to_split(tmp_path):
