@@ -64,37 +64,41 @@ sizes as (
     group by all
 ),
 
--- Each missing part's share of its parent's remainder, among its siblings missing the same part.
-shares as (
+-- Each part a region misses: what its siblings (the regions of the same parent missing or publishing the
+-- same part) publish, and its share of the parent's remainder.
+family as (
     select
-        spine.dataset,
-        spine.geo_code,
-        spine.part_code,
-        spine.year,
-        spine.measure,
-        case
-            when getvariable('imputation_split') = 'proportional'
-                and count(sizes.size) filter (where sizes.size > 0) over siblings = count(*) over siblings
-            then sizes.size / (sum(sizes.size::decimal(38, 12)) over siblings)::double
-            else 1 / count(*) over siblings
-        end as split_share,
+        spine.*,
+        sizes.size,
+        coalesce(sum(spine.value::decimal(38, 12)) over siblings, 0)::double as published_siblings_sum,
+        count(*) filter (where spine.value is null) over siblings as n_missing,
+        count(*) filter (where spine.value is null and sizes.size > 0) over siblings as n_missing_sized,
+        sum(sizes.size::decimal(38, 12)) filter (where spine.value is null) over siblings as missing_size,
     from spine
     left join sizes using (dataset, geo_code, year, measure)
-    where spine.value is null and spine.nuts_level > 0
+    where spine.nuts_level > 0
     window siblings as (partition by spine.dataset, spine.parent_code, spine.part_code, spine.year, spine.measure)
+),
+
+missing as (
+    select
+        dataset,
+        geo_code,
+        part_code,
+        year,
+        measure,
+        published_siblings_sum,
+        case
+            when getvariable('imputation_split') = 'proportional' and n_missing_sized = n_missing
+                then size / missing_size::double
+            else 1 / n_missing
+        end as split_share,
+    from family
+    where value is null
 ),
 
 countries as (
     select * from spine where nuts_level = 0
-),
-
-level1_gaps as (
-    select dataset, parent_code, part_code, year, measure,
-        coalesce(sum(value::decimal(38, 12)), 0)::double as published_sum,
-    from spine
-    where nuts_level = 1
-    group by all
-    having count(*) filter (where value is null) > 0
 ),
 
 level1 as (
@@ -107,12 +111,10 @@ level1 as (
         coalesce(
             spine.value,
             case when country.value is not null
-                then greatest(country.value - gaps.published_sum, 0) * shares.split_share end
+                then greatest(country.value - missing.published_siblings_sum, 0) * missing.split_share end
         ) as value,
-        spine.value is null and country.value is not null as is_estimated_part,
     from spine
-    left join level1_gaps as gaps using (dataset, parent_code, part_code, year, measure)
-    left join shares using (dataset, geo_code, part_code, year, measure)
+    left join missing using (dataset, geo_code, part_code, year, measure)
     left join countries as country
         on country.dataset = spine.dataset
         and country.geo_code = spine.parent_code
@@ -120,15 +122,6 @@ level1 as (
         and country.year = spine.year
         and country.measure = spine.measure
     where spine.nuts_level = 1
-),
-
-level2_gaps as (
-    select dataset, parent_code, part_code, year, measure,
-        coalesce(sum(value::decimal(38, 12)), 0)::double as published_sum,
-    from spine
-    where nuts_level = 2
-    group by all
-    having count(*) filter (where value is null) > 0
 ),
 
 final as (
@@ -142,13 +135,12 @@ final as (
         coalesce(
             spine.value,
             case when parent.value is not null
-                then greatest(parent.value - gaps.published_sum, 0) * shares.split_share end
+                then greatest(parent.value - missing.published_siblings_sum, 0) * missing.split_share end
         ) as value,
         spine.value as published_value,
         spine.value is null and parent.value is not null as is_estimated_part,
     from spine
-    left join level2_gaps as gaps using (dataset, parent_code, part_code, year, measure)
-    left join shares using (dataset, geo_code, part_code, year, measure)
+    left join missing using (dataset, geo_code, part_code, year, measure)
     left join level1 as parent
         on parent.dataset = spine.dataset
         and parent.geo_code = spine.parent_code
