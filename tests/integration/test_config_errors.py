@@ -54,6 +54,23 @@ def test_a_bad_setting_stops_the_run_before_it_starts(tmp_path, env, expected):
     assert not (tmp_path / "out" / "runs").exists()
 
 
+def test_strict_refuses_a_folder_missing_registry_datasets(tmp_path):
+    from clusterobs.settings import DEMO_DIR
+
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "sbs_r_nuts06_r2.tsv.gz").symlink_to(DEMO_DIR / "sbs_r_nuts06_r2.tsv.gz")
+    done = cli("run", "--source", str(source), "--output-dir", str(tmp_path / "out"), "--strict")
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert f"{source} has no extract for: sbs_r_nuts2021, lfst_r_lfe2en2" in line
+    assert (
+        "(strict;" in line
+        and "without --strict the run builds what the other datasets support" in line
+    )
+    assert not (tmp_path / "out" / "runs").exists()
+
+
 def test_an_unwritable_output_folder_is_named(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
