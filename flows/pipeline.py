@@ -51,13 +51,12 @@ class RunSummary:
     run_folder: str | None = None
     elapsed_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    absent_datasets: dict[str, str] = field(
-        default_factory=dict
-    )  # dataset -> why the run went without it
-    unavailable_indicators: dict[str, str] = field(default_factory=dict)  # indicator -> why
-    data_quality: list[dict] = field(
-        default_factory=list
-    )  # per SBS dataset and year (fct_data_quality)
+    # registry datasets the run went without, and why
+    absent_datasets: dict[str, str] = field(default_factory=dict)
+    # scoreboard indicators the run could not compute, and why
+    unavailable_indicators: dict[str, str] = field(default_factory=dict)
+    # per SBS dataset and year: published, confidential, estimated (marts.fct_data_quality)
+    data_quality: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -370,8 +369,8 @@ def _stages(
     with summary.timed("ingest"):
         plan = source_plan(settings)
         summary.absent_datasets = dict(plan.absent)
-        if plan.warning():
-            get_run_logger().warning(plan.warning())
+        if warning := plan.warning():
+            get_run_logger().warning(warning)
         tasks.prepare_warehouse(run.warehouse, settings, run.run_id)
         ingest_flow = ingest.with_options(task_runner=runner)
         loads = ingest_flow(settings, run.warehouse, run.run_id, run.work_dir, plan=plan)

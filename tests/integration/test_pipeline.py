@@ -617,3 +617,29 @@ def test_per_country_builds_union_to_the_warehouse_tables(published, tmp_path):
                 == con.execute(f"select count(*) from {model.relation}").fetchone()[0]
                 > 0
             )
+
+
+def test_a_run_limited_to_some_datasets_builds_what_they_support(prefect_api, tmp_path):
+    """CLUSTEROBS_DATASETS with the legacy SBS dataset alone: the cluster tables of its years are built,
+    the other datasets are absent (their raw tables empty, their suites skipped) and the indicators they
+    feed are listed as unavailable."""
+    out = tmp_path / "out"
+    summary = pipeline(
+        settings=Settings(source="demo", output_dir=out, datasets=["sbs_r_nuts06_r2"])
+    )
+    assert summary.status == "published" and set(summary.datasets) == {"sbs_r_nuts06_r2"}
+    assert len(summary.absent_datasets) == 7
+    assert all("not among the run's datasets" in why for why in summary.absent_datasets.values())
+    assert summary.validation["staging"]["skipped_suites"] == 7
+    assert summary.unavailable_indicators["egovernment_users_pc"] == "absent: isoc_r_gov_i"
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        years = con.sql(
+            "select min(year), max(year), count(lq) > 0 from marts.fct_cluster_region_year"
+        ).fetchall()
+        assert years == [(2008, 2020, True)]
+        assert con.sql("select count(*) from raw.sbs_r_nuts2021").fetchall() == [(0,)]
+        availability = dict(
+            con.sql("select indicator_code, status from meta.indicator_availability").fetchall()
+        )
+    assert availability["average_wage_eur"] == "available"
+    assert availability["gdp_pps_per_head"] == "unavailable"
