@@ -601,6 +601,7 @@ def test_per_country_builds_union_to_the_warehouse_tables(published, tmp_path):
     assert {m.name for m in tables} == {
         "int_sbs_region_years__reporting",
         "int_sbs_parts__estimated",
+        "int_sbs_estimates__computed",
         "int_cluster_region_year__mapped",
         "int_region_year__reported",
     }

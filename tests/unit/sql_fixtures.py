@@ -67,6 +67,7 @@ def empty_sbs_inputs() -> dict[str, pl.DataFrame]:
                 "year": pl.Int16,
                 "measure": pl.String,
                 "value": pl.Float64,
+                "published_value": pl.Float64,
                 "is_estimated_part": pl.Boolean,
             }
         ),

@@ -7,7 +7,7 @@ import pytest
 
 from clusterobs.settings import Settings
 
-from .sql_fixtures import empty_sbs_inputs, model_output, sbs_staging
+from .sql_fixtures import chain_output, empty_sbs_inputs, model_output, sbs_staging
 
 # A small NACE tree: section C with divisions C10, C11, C12; C10 has groups C101, C102, C103;
 # C101 has classes C1011, C1012.
@@ -45,6 +45,14 @@ def unioned(values: dict[str, float | None], region: str = "AT11") -> pl.DataFra
     )
 
 
+IMPUTATION = ["intermediate.int_sbs_estimates__computed", "intermediate.int_sbs__imputed"]
+
+
+def impute(tmp_path, inputs: dict, settings: Settings | None = None) -> pl.DataFrame:
+    """int_sbs__imputed (the estimates, then the cells filled with them) on the fixture inputs."""
+    return chain_output(tmp_path, IMPUTATION, inputs, settings)
+
+
 def imputed(tmp_path, values, national: list[tuple] | None = None, **settings) -> dict[str, dict]:
     """int_sbs__imputed of one region's cells; `national`: the country's published (code, value) cells."""
     inputs = empty_sbs_inputs() | {
@@ -55,7 +63,7 @@ def imputed(tmp_path, values, national: list[tuple] | None = None, **settings) -
         inputs["staging.stg_sbs_r_nuts06_r2"] = sbs_staging(
             [("AT", code, 2019, "employment", value) for code, value in national]
         )
-    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(**settings))
+    out = impute(tmp_path, inputs, Settings(**settings))
     return {r["nace_code"]: r for r in out.iter_rows(named=True)}
 
 
@@ -117,7 +125,7 @@ def test_an_estimate_never_exceeds_what_the_country_leaves_unpublished(tmp_path)
             [("AT", "C10", 2019, "employment", 9000.0), ("AT", "C12", 2019, "employment", 1000.0)]
         ),
     }
-    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs)
+    out = impute(tmp_path, inputs)
     rows = {
         r["nace_code"]: r for r in out.filter(pl.col("region_code") == "AT11").iter_rows(named=True)
     }
@@ -125,9 +133,7 @@ def test_an_estimate_never_exceeds_what_the_country_leaves_unpublished(tmp_path)
     assert rows["C12"]["is_imputed"]
     assert rows["C10"]["value"] == pytest.approx(630)  # its cap (9000 - 5000) does not bind
     # the classic split knows no cap: 350 each
-    out = model_output(
-        tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(imputation_split="equal")
-    )
+    out = impute(tmp_path, inputs, Settings(imputation_split="equal"))
     rows = {
         r["nace_code"]: r for r in out.filter(pl.col("region_code") == "AT11").iter_rows(named=True)
     }
@@ -146,9 +152,10 @@ def test_a_section_estimated_down_the_nuts_tree_is_the_parent_of_its_divisions(t
                 "year": [2019],
                 "measure": ["employment"],
                 "value": [800.0],
+                "published_value": [None],
                 "is_estimated_part": [True],
             },
-            schema_overrides={"year": pl.Int16},
+            schema_overrides={"year": pl.Int16, "published_value": pl.Float64},
         )
     )
     inputs = empty_sbs_inputs() | {
@@ -158,14 +165,12 @@ def test_a_section_estimated_down_the_nuts_tree_is_the_parent_of_its_divisions(t
         "ref.nace_rev2": NACE,
         "intermediate.int_sbs_parts__estimated": parts,
     }
-    out = model_output(tmp_path, "intermediate.int_sbs__imputed", inputs)
+    out = impute(tmp_path, inputs)
     rows = {r["nace_code"]: r for r in out.iter_rows(named=True)}
     assert rows["C"]["value"] == 800 and rows["C"]["is_imputed"]
     assert rows["C10"]["value"] == rows["C12"]["value"] == 250
     # the classic algorithm estimates no section: nothing below it either
-    out = model_output(
-        tmp_path, "intermediate.int_sbs__imputed", inputs, Settings(imputation_split="equal")
-    )
+    out = impute(tmp_path, inputs, Settings(imputation_split="equal"))
     rows = {r["nace_code"]: r for r in out.iter_rows(named=True)}
     assert rows["C"]["value"] is None and rows["C10"]["value"] is None
 

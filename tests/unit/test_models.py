@@ -132,6 +132,7 @@ def test_the_project_partitions_the_sbs_chain_by_country():
         "int_sbs_region_years__reporting",
         "int_sbs__unioned",
         "int_sbs_parts__estimated",
+        "int_sbs_estimates__computed",
         "int_sbs__imputed",
         "int_cluster_region_year__mapped",
         "int_region_year__reported",
