@@ -20,19 +20,40 @@ with cells as not materialized (
     from staging.stg_sbs_r_nuts2021
 ),
 
--- The child regions each NUTS version defines for a parent.
-expected as (
-    select nuts_version, parent_code, count(*) filter (where not is_extra_regio) as n_expected,
+-- The sets of child regions the NUTS versions define for a parent (versions that agree share one set:
+-- most parents have one or two, so each cell joins one or two sets, not six versions).
+version_sets as (
+    select
+        parent_code,
+        nuts_version,
+        list(nuts_code order by nuts_code) as members,
+        count(*) filter (where not is_extra_regio) as n_expected,
     from ref.nuts_regions
     where nuts_level in (1, 2)
-    group by all
+    group by parent_code, nuts_version
+),
+
+child_sets as (
+    select
+        parent_code,
+        members,
+        any_value(n_expected) as n_expected,
+        row_number() over (order by parent_code, members) as set_id,
+    from version_sets
+    group by parent_code, members
+),
+
+set_members as (
+    select set_id, parent_code, n_expected, unnest(members) as nuts_code,
+    from child_sets
 ),
 
 children as (
     select
         cells.dataset,
-        nuts.nuts_version,
-        nuts.parent_code,
+        set_members.set_id,
+        set_members.parent_code,
+        any_value(set_members.n_expected) as n_expected,
         cells.nace_code,
         cells.year,
         cells.measure,
@@ -41,8 +62,7 @@ children as (
         count(*) filter (where cells.flags is not null) as n_flagged,
         count(*) as n_children,
     from cells
-    join ref.nuts_regions as nuts
-        on nuts.nuts_code = cells.geo_code and nuts.nuts_level = cells.nuts_level
+    join set_members on set_members.nuts_code = cells.geo_code
     where cells.nuts_level in (1, 2)
     group by all
 ),
@@ -56,14 +76,13 @@ compared as (
         abs(children.children_sum - parent.value) as difference,
         1e-3 * abs(parent.value) + 0.05 * children.n_children as tolerance,
     from children
-    join expected using (nuts_version, parent_code)
     join cells as parent
         on parent.geo_code = children.parent_code
         and parent.dataset = children.dataset
         and parent.nace_code = children.nace_code
         and parent.year = children.year
         and parent.measure = children.measure
-    where children.n_published = expected.n_expected
+    where children.n_published = children.n_expected
         and parent.value is not null
         and parent.nuts_level in (0, 1)
 ),

@@ -32,6 +32,7 @@ published as (
     from staged
     join ref.sbs_total_scopes as scopes
         on scopes.indicator_scheme = staged.indicator_scheme and scopes.part_code = staged.nace_code
+    where length(staged.nace_code) <= 3  -- parts are sections and divisions: skip the rest cheaply
 ),
 
 -- Every part of every reporting region-year and measure, published or not.
