@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -93,10 +94,10 @@ def run(
         )
         check_run_configuration(settings)
     except ValidationError as exc:
-        console.print(f"[red]error:[/red] {setting_error(exc)}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(setting_error(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     except (ValueError, OSError) as exc:  # registry, star profiles, datasets, output folder
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     if not quiet:
         console.print(
@@ -122,7 +123,7 @@ def run(
     except Exception as exc:  # the flow has already logged it and kept the previous outputs
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         console.print(
-            f"[red]run failed:[/red] {first_line} (previous outputs in {settings.output_path} "
+            f"[red]run failed:[/red] {escape(first_line)} (previous outputs in {escape(str(settings.output_path))} "
             "are unchanged)",
             soft_wrap=True,
         )
@@ -263,7 +264,7 @@ def ingest(
         _quiet_logs()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        console.print(f"[red]error:[/red] not a file: {', '.join(missing)}")
+        console.print(f"[red]error:[/red] not a file: {escape(', '.join(missing))}")
         raise typer.Exit(2)
     from clusterobs.settings import Settings
     from flows.pipeline import ingest_files as ingest_flow
@@ -274,7 +275,7 @@ def ingest(
             paths=[p.resolve() for p in paths], dataset=dataset, settings=settings
         )
     except Exception as exc:
-        console.print(f"[red]ingest failed, nothing was loaded:[/red] {exc}")
+        console.print(f"[red]ingest failed, nothing was loaded:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     if as_json:
         for record in summary.files:
@@ -445,7 +446,7 @@ def query(
         try:
             result = con.sql(sql)
         except duckdb.Error as exc:
-            console.print(f"[red]error:[/red] {str(exc).splitlines()[0]}", soft_wrap=True)
+            console.print(f"[red]error:[/red] {escape(str(exc).splitlines()[0])}", soft_wrap=True)
             raise typer.Exit(1) from None
         if result is None:
             console.print("[red]error:[/red] the statement returned no rows to show (use a SELECT)")
@@ -509,7 +510,7 @@ def report(
         try:
             page = build_report(con, region)
         except ReportError as exc:
-            console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2) from None
     output.write_text(page, encoding="utf-8")
     console.print(f"wrote {output} ({len(page) / 1e6:.1f} MB, self-contained)")

@@ -183,6 +183,11 @@ class Settings(BaseSettings):
         "proportional",
         description="how a suppressed cell's share of its parent's remainder is set: in proportion to the country's values of the missing industries (or the sizes of the missing regions), never above the region's part of what its country leaves unpublished; or `equal`, the classic Observatory algorithm exactly (equal shares, no cap)",
     )
+    lq_min_reference_employment: float = Field(
+        100,
+        ge=0,
+        description="a category with fewer persons employed than this in the European reference that year gets no location quotient (with a narrow reference_countries, a few estimated jobs made LQs of hundreds of thousands)",
+    )
     min_category_scope_share: float = Field(
         0.4,
         ge=0,

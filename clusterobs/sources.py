@@ -61,10 +61,17 @@ def extract_files(source_dir: Path, registry: dict[str, DatasetSpec]) -> dict[st
         )
     found: dict[str, list[Path]] = {}
     for path in sorted(source_dir.iterdir()):
-        if path.is_file() and path.name.lower().endswith(EXTRACT_SUFFIXES):
-            dataset = dataset_from_filename(path)
-            if dataset in registry:
-                found.setdefault(dataset, []).append(path)
+        if not path.name.lower().endswith(EXTRACT_SUFFIXES):
+            continue
+        dataset = dataset_from_filename(path)
+        if dataset not in registry:
+            continue
+        if not path.is_file():
+            problem = "a link to nothing" if path.is_symlink() else "not a file"
+            raise FileNotFoundError(
+                f"{path}: the extract of {dataset} is {problem} (target: {path.resolve()})"
+            )
+        found.setdefault(dataset, []).append(path)
     return {name: found[name] for name in registry if name in found}
 
 
@@ -84,8 +91,9 @@ def selected_datasets(
 
 
 def source_plan(settings: Settings) -> SourcePlan:
-    """What the run loads and goes without; raises MissingDatasetsError when a dataset it must have
-    (settings.strict, or `required` in the registry) has no extract in the source folder."""
+    """What the run loads and goes without; raises MissingDatasetsError when the source folder holds no
+    registry dataset at all, or lacks one the run must have (settings.strict, or `required` in the
+    registry), and FileNotFoundError for an extract that cannot be opened (a broken link)."""
     registry = load_registry(settings.registry_path)
     selected = selected_datasets(settings, registry)
     absent = {
@@ -96,6 +104,11 @@ def source_plan(settings: Settings) -> SourcePlan:
     if settings.source == "eurostat":
         return SourcePlan(settings.source, registry, list(selected), absent=absent)
     files = extract_files(settings.source_dir, selected)
+    if not files:
+        raise MissingDatasetsError(
+            f"{settings.source_dir} holds no extract of a registry dataset "
+            f"({', '.join(selected)}): nothing to build ({EXPECTED_FILES})"
+        )
     missing = [name for name in selected if name not in files]
     must_have = [name for name in missing if settings.strict or selected[name].required]
     if must_have:

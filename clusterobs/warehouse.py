@@ -225,6 +225,10 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
     )
     con.execute("set variable imputation_split = ?", [settings.imputation_split])
     con.execute(
+        "set variable lq_min_reference_employment = ?::double",
+        [settings.lq_min_reference_employment],
+    )
+    con.execute(
         "set variable region_year_min_cells_share = ?::double",
         [settings.region_year_min_cells_share],
     )
@@ -589,7 +593,8 @@ def _parsed(
         extract = read_extract(con, landed.path, dataset, target=target)
         notes = conformed_extract(con, extract, declared, landed.source) if declared else []
     except ExtractError as exc:
-        raise ExtractError(landed.source, exc.line, exc.problem) from None
+        problem = exc.problem.replace(str(landed.path), landed.source)
+        raise ExtractError(landed.source, exc.line, problem) from None
     extract.warnings[:] = [w.replace(str(landed.path), landed.source) for w in extract.warnings]
     return extract, notes
 

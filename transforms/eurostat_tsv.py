@@ -20,6 +20,7 @@ from transforms.observations import (
     check_dimensions,
     dimension_domains,
     dimension_type,
+    drop_scratch,
     finalised_observations,
     period_table,
     quoted,
@@ -204,8 +205,7 @@ def read_tsv(
             raise_on_unparsed(con, cells, path, (":",), "use ':' for missing")
         n_series = con.execute(f"select count(*) from {wide}").fetchall()[0][0]
     finally:
-        con.execute(f"drop view if exists {cells}")
-        con.execute(f"drop table if exists {wide}")
+        drop_scratch(con, f"view {cells}", f"table {wide}")
     return ParsedExtract(
         target,
         dataset,

@@ -19,6 +19,7 @@ from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    drop_scratch,
     finalised_observations,
     period_table,
     quoted,
@@ -162,7 +163,7 @@ def read_jsonstat(
         for k in range(len(ids)):
             con.unregister(f"{work}_dim{k}")
     finally:
-        con.execute(f"drop table if exists {doc}")
+        drop_scratch(con, f"table {doc}")
     return ParsedExtract(
         target,
         dataset,

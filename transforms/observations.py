@@ -81,6 +81,17 @@ def scratch_prefix(target: str) -> str:
     return "_w_" + re.sub(r"\W+", "_", target).strip("_")
 
 
+def drop_scratch(con: duckdb.DuckDBPyConnection, *relations: str) -> None:
+    """Drop a reader's helper tables and views; inside a transaction a failed statement has aborted, the
+    rollback removes them, and the reader's own error (not the cleanup's) is the one the user sees."""
+    for relation in relations:
+        kind, name = relation.split(" ", 1)
+        try:
+            con.execute(f"drop {kind} if exists {name}")
+        except duckdb.TransactionException:
+            return
+
+
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -14,6 +14,7 @@ from transforms.observations import (
     ParsedExtract,
     check_dimensions,
     dimension_name,
+    drop_scratch,
     finalised_observations,
     period_table,
     quoted,
@@ -159,7 +160,7 @@ def read_sdmx_csv(
         finalised_observations(con, cells, target, dataset, dimensions)
         con.execute(f"drop table if exists {cells}")
     finally:
-        con.execute(f"drop table if exists {raw}")
+        drop_scratch(con, f"table {raw}")
         with contextlib.suppress(duckdb.Error):
             con.unregister(f"{work}_periods")
     return ParsedExtract(

@@ -78,6 +78,7 @@ aggregated as (
         sum(n_confidential_employment_cells)::bigint as n_confidential_employment_cells,
         sum(n_imputed_employment_cells)::bigint as n_imputed_employment_cells,
         bool_or(has_break_flag) as has_break_flag,
+        bool_or(has_definition_flag) as has_definition_flag,
         bool_or(has_estimated_flag) as has_estimated_flag,
         bool_or(has_provisional_flag) as has_provisional_flag,
         arg_max(
@@ -106,6 +107,7 @@ final as (
         n_confidential_employment_cells,
         n_imputed_employment_cells,
         has_break_flag,
+        has_definition_flag,
         has_estimated_flag,
         has_provisional_flag,
         case when is_incomplete_merge then 'incomplete_merge' else nuts_conversion end as nuts_conversion,

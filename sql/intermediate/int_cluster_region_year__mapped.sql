@@ -27,6 +27,7 @@ allocated as (
         cells.value is null as is_missing,
         cells.is_confidential,
         cells.is_break,
+        cells.is_definition_differs,
         cells.is_estimated,
         cells.is_provisional,
         cells.dataset,
@@ -55,6 +56,7 @@ final as (
         count(*) filter (where measure = 'employment' and is_confidential) as n_confidential_employment_cells,
         count(*) filter (where measure = 'employment' and is_imputed) as n_imputed_employment_cells,
         bool_or(is_break) as has_break_flag,
+        bool_or(is_definition_differs) as has_definition_flag,
         bool_or(is_estimated) as has_estimated_flag,
         bool_or(is_provisional) as has_provisional_flag,
     from allocated

@@ -3,7 +3,9 @@
 -- European category employment, average wage, productivity (value added per person employed, where the
 -- extracts carry value added); the region's and Europe's totals alongside. Europe is the regions of the
 -- setting reference_countries (default: every country in the data) that have a business-economy total
--- that year: the same regions make up E_i and E. A cell earns no star, with `no_star_reason`, when its
+-- that year: the same regions make up E_i and E; a region outside it is measured against it (its LQ)
+-- but has no share of it, and a category with fewer persons employed in it than the setting
+-- lq_min_reference_employment has no LQ (a reference of a few estimated jobs). A cell earns no star, with `no_star_reason`, when its
 -- category lies mostly outside the SBS regime's scope (int_category_scopes__measured:
 -- 'outside_dataset_scope') or when more of its employment than the setting max_imputed_share_for_stars
 -- was estimated rather than published ('mostly_estimated').
@@ -75,10 +77,13 @@ with_reference as (
 final as (
     select
         * exclude (region_denominator, eu_denominator, is_mostly_outside_scope),
-        (employment / nullif(region_denominator, 0))
-            / nullif(eu_category_employment / nullif(eu_denominator, 0), 0) as lq,
+        case when eu_category_employment >= getvariable('lq_min_reference_employment') then
+            (employment / nullif(region_denominator, 0))
+                / nullif(eu_category_employment / nullif(eu_denominator, 0), 0)
+        end as lq,
         employment / nullif(region_total_employment, 0) as focus_share,
-        employment / nullif(eu_category_employment, 0) as eu_category_share,
+        case when is_in_reference then employment / nullif(eu_category_employment, 0) end
+            as eu_category_share,
         1e6 * wages_meur / nullif(employment, 0) as avg_wage_eur,
         1e6 * value_added_meur / nullif(employment, 0) as productivity_eur,
         imputed_employment / nullif(employment, 0) as imputed_employment_share,

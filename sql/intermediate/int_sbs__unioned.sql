@@ -36,6 +36,7 @@ final as (
         is_provisional,
         is_estimated,
         is_break,
+        coalesce(contains(flags, 'd'), false) as is_definition_differs,
         dataset,
         indicator_scheme,
     from unioned

@@ -81,6 +81,7 @@ final as (
         cells.n_confidential_employment_cells,
         cells.n_imputed_employment_cells,
         cells.has_break_flag,
+        cells.has_definition_flag,
         cells.has_estimated_flag,
         cells.has_provisional_flag,
         getvariable('nuts_target_version') as nuts_version,

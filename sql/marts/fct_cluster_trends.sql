@@ -1,4 +1,5 @@
--- Employment growth of each region-category over the configured windows; no growth across a series break,
+-- Employment growth of each region-category over the configured windows; no growth across a series break
+-- (flag b in the window, or one endpoint flagged d, definition differs, and the other not),
 -- the SBS 2020/2021 regime change, or from an endpoint that is missing or a partial sum (source cells that
 -- could not be estimated) or mostly estimated (more than trend_max_imputed_share of its employment): such
 -- rows carry a break_reason instead. Across a NUTS revision, growth is computed only where the region is
@@ -67,6 +68,8 @@ endpoints as (
             + (coalesce(last_year.focus_star, 0) < coalesce(first_year.focus_star, 0))::int as stars_lost,
         strong_start.is_star as is_strong_start,
         strong_end.is_star as is_strong_end,
+        coalesce(first_year.has_definition_flag, false) <> coalesce(last_year.has_definition_flag, false)
+            as is_definition_change,
         start_year.indicator_scheme as scheme_start,
         end_year.indicator_scheme as scheme_end,
         first_year.n_missing_employment_cells + last_year.n_missing_employment_cells as n_missing_cells,
@@ -115,6 +118,7 @@ reasoned as (
                 or (is_recoded_region and (employment_start is null or employment_end is null))
                 then 'nuts_recode'
             when coalesce(breaks.has_break_flag, false) then 'break_in_series'
+            when is_definition_change then 'definition_differs'
             when employment_start is null or employment_end is null then 'missing_endpoint'
             when n_missing_cells > 0 then 'suppressed_cells_at_endpoint'
             when max_imputed_share > getvariable('trend_max_imputed_share') then 'imputed_endpoint'

@@ -76,7 +76,8 @@ def empty_sbs_inputs() -> dict[str, pl.DataFrame]:
 
 def with_nuts_defaults(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The fixture with nuts_conversion 'unchanged' (and its own region as source) where it has none,
-    and region totals as Eurostat reported them where the fixture does not say how they were obtained."""
+    region totals as Eurostat reported them where the fixture does not say how they were obtained, and no
+    cell flagged d (definition differs) unless it says so."""
     if (
         name in ("intermediate.int_region_year__totals", "intermediate.int_region_year__reported")
         and "total_source" not in frame.columns
@@ -84,6 +85,15 @@ def with_nuts_defaults(name: str, frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(
             pl.lit("reported").alias("total_source"), pl.lit(0.0).alias("total_estimated_share")
         )
+    flag_columns = {
+        "intermediate.int_sbs__unioned": "is_definition_differs",
+        "intermediate.int_sbs__imputed": "is_definition_differs",
+        "intermediate.int_cluster_region_year__mapped": "has_definition_flag",
+        "intermediate.int_cluster_region_year__harmonised": "has_definition_flag",
+        "marts.fct_cluster_region_year": "has_definition_flag",
+    }
+    if name in flag_columns and flag_columns[name] not in frame.columns:
+        frame = frame.with_columns(pl.lit(False).alias(flag_columns[name]))
     if name not in NUTS_CONVERTED or "nuts_conversion" in frame.columns:
         return frame
     extra = [pl.lit("unchanged").alias("nuts_conversion")]

@@ -163,6 +163,23 @@ def test_the_european_reference_is_a_setting(tmp_path):
     assert rows["AT11", "T01"]["lq"] == pytest.approx(1.0)
     assert rows["AT12", "T02"]["lq"] == pytest.approx((900 / 3000) / (100 / 1000))
     assert not rows["AT12", "T02"]["is_in_reference"] and rows["AT11", "T02"]["is_in_reference"]
+    # a region outside the reference has no share of it (AT12 holds 9 times Europe's T02)
+    assert rows["AT12", "T02"]["eu_category_share"] is None
+    assert rows["AT11", "T02"]["eu_category_share"] == pytest.approx(1.0)
+    # a reference of fewer persons than lq_min_reference_employment gives no LQ (T02: 100 in AT11)
+    out = chain_output(
+        tmp_path,
+        CLUSTER_MODELS,
+        inputs,
+        Settings(
+            star_profiles=path,
+            reference_countries=["AT"],
+            min_category_scope_share=0,
+            lq_min_reference_employment=200,
+        ),
+    )
+    rows = by_key(out)
+    assert rows["AT12", "T02"]["lq"] is None and rows["AT11", "T01"]["lq"] == pytest.approx(1.0)
 
 
 def test_specialisation_threshold_is_configurable(tmp_path):
@@ -280,6 +297,39 @@ def strong_judgements(strong_years: set[int], years: list[int]) -> pl.DataFrame:
             "is_star": [y in strong_years for y in years],
         }
     )
+
+
+def test_a_definition_that_differs_at_one_endpoint_is_a_break(tmp_path):
+    # Eurostat flags cells d (definition differs) in 2008-2009 only, as it does Stuttgart's motor-vehicle
+    # local units in the 2017 sbs_r_nuts06_r2: no growth from 2009 to 2010, growth within either side.
+    cells = trend_cells(
+        {2008: (100.0, "sbs_legacy", False), 2009: (110.0, "sbs_legacy", False),
+         2010: (400.0, "sbs_legacy", False), 2011: (420.0, "sbs_legacy", False)},
+    ).with_columns(pl.col("year").is_in([2008, 2009]).alias("has_definition_flag"))  # fmt: skip
+    windows = [(2008, 2009), (2009, 2010), (2010, 2011), (2008, 2011)]
+    out = model_output(
+        tmp_path,
+        "marts.fct_cluster_trends",
+        {
+            "marts.fct_cluster_region_year": cells,
+            "marts.fct_cluster_stars": strong_judgements(set(), cells["year"].to_list()),
+            "intermediate.int_trend_windows__resolved": pl.DataFrame(
+                {
+                    "window_start": [w[0] for w in windows],
+                    "window_end": [w[1] for w in windows],
+                    "window_kind": ["explicit"] * len(windows),
+                },
+                schema_overrides={"window_start": pl.Int16, "window_end": pl.Int16},
+            ),
+        },
+    )
+    rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
+    assert (
+        rows[2009, 2010]["break_reason"] == rows[2008, 2011]["break_reason"] == "definition_differs"
+    )
+    assert rows[2009, 2010]["employment_cagr"] is None
+    assert rows[2008, 2009]["employment_cagr"] == pytest.approx(0.10)
+    assert rows[2010, 2011]["employment_cagr"] == pytest.approx(0.05)
 
 
 def test_cagr_and_break_reasons(tmp_path):

@@ -188,3 +188,18 @@ def test_a_bad_file_fails_its_parse_naming_the_file(tmp_path):
         )
     assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
     assert not list((tmp_path / "x").iterdir())  # no half-written Parquet
+
+
+def test_a_truncated_gzip_inside_the_load_names_the_users_file(tmp_path, con):
+    """The reader's own error reaches the user, not the aborted transaction's (the real 2017 SBS file cut
+    short raised 'Current transaction is aborted')."""
+    import gzip
+
+    whole = gzip.compress(write_tsv(tmp_path / "whole.tsv").read_bytes() * 50)
+    cut = tmp_path / "nama_10r_2gdp.tsv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ExtractError) as caught:
+        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, cut)], "run-1")
+    message = str(caught.value)
+    assert message.startswith(str(cut)) and "landing" not in message
+    assert "malformed TSV or damaged file" in message or "truncated" in message

@@ -90,3 +90,23 @@ def test_the_cluster_datasets_say_they_feed_the_cluster_tables(tmp_path):
     (source / "rd_e_gerdreg.tsv").write_text("")
     plan = source_plan(settings(tmp_path, source=str(source)))
     assert "sbs_r_nuts06_r2 (cluster tables 2008-2020" in plan.warning()
+
+
+def test_a_folder_without_any_registry_dataset_is_refused(tmp_path):
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "notes.txt").write_text("")
+    with pytest.raises(MissingDatasetsError, match=r"holds no extract of a registry dataset"):
+        source_plan(settings(tmp_path, source=str(source)))
+
+
+def test_a_broken_link_is_named_not_skipped(tmp_path):
+    source = tmp_path / "extracts"
+    source.mkdir()
+    (source / "rd_e_gerdreg.tsv").write_text("")
+    (source / "sbs_r_nuts06_r2.tsv.gz").symlink_to(tmp_path / "nowhere.tsv.gz")
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"sbs_r_nuts06_r2.tsv.gz: the extract of sbs_r_nuts06_r2 is a link to nothing",
+    ):
+        source_plan(settings(tmp_path, source=str(source)))

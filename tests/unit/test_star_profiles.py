@@ -81,6 +81,7 @@ def indicators(values: dict[str, float] | None = None, code: str = "berd_pc_gdp"
 
 def run(tmp_path, mapped, totals, profiles: str, profile: str, regional=None, **kw):
     kw.setdefault("min_category_scope_share", 0.0)  # T02 lies mostly outside the legacy SBS scope
+    kw.setdefault("lq_min_reference_employment", 0.0)  # the properties hold for any reference size
     path = star_profiles_file(tmp_path, profiles)
     inputs = {
         "intermediate.int_cluster_region_year__harmonised": mapped,
