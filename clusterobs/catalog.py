@@ -11,6 +11,7 @@ import duckdb
 
 from clusterobs import models
 from clusterobs.settings import PROJECT_ROOT
+from transforms.observations import quoted, sql_literal
 
 COLUMN_DOCS = sorted((PROJECT_ROOT / "docs").glob("*_tables.md"))
 DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md"
@@ -71,8 +72,10 @@ def comment_columns(
         meanings = column_meanings(docs, model)
         for column, _ in relation_columns(con, model.layer, model.name):
             if column in meanings:
-                text = meanings[column].replace("'", "''")
-                con.execute(f"comment on column {model.relation}.\"{column}\" is '{text}'")
+                con.execute(
+                    f"comment on column {model.relation}.{quoted(column)} is "
+                    + sql_literal(meanings[column])
+                )
                 written += 1
     return written
 

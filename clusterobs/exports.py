@@ -18,6 +18,7 @@ from clusterobs.catalog import relation_columns
 from clusterobs.failpoints import failpoint
 from clusterobs.warehouse import loaded_checksums, loaded_updated_stamp
 from transforms.duckdb_results import scalar
+from transforms.observations import quoted, sql_literal
 
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 1
@@ -61,15 +62,16 @@ def export_marts(
         else:
             target = out_dir / f"{table}.parquet"
             con.execute(
-                f"copy (select * from marts.{table} order by all) to '{target}' "
-                "(format parquet, compression zstd)"
+                f"copy (select * from marts.{quoted(table)} order by all) to ? "
+                "(format parquet, compression zstd)",
+                [str(target)],
             )
             files = [target]
             path = target.name
         tables[table] = {
             "path": path,
             "partitioned_by": by,
-            "rows": scalar(con, f"select count(*) from marts.{table}"),
+            "rows": scalar(con, f"select count(*) from marts.{quoted(table)}"),
             "columns": columns,
             "grain": table_grain(con, table),
             "files": [file_entry(f, out_dir) for f in files],
@@ -91,18 +93,20 @@ def write_partitions(
 ) -> list[Path]:
     """One file per partition (`<col>=<value>/.../data_0.parquet`), each written on its own so that its
     rows keep the table's order (a single partitioned COPY interleaves threads' rows)."""
-    keys = ", ".join(f'"{c}"' for c in by)
+    keys = ", ".join(quoted(c) for c in by)
     files = []
-    for values in con.execute(f"select distinct {keys} from marts.{table} order by all").fetchall():
+    for values in con.execute(
+        f"select distinct {keys} from marts.{quoted(table)} order by all"
+    ).fetchall():
         if any(v is None for v in values):
             raise ValueError(f"marts.{table}: NULL in partition column(s) {by}")
         target = folder.joinpath(*(f"{c}={v}" for c, v in zip(by, values, strict=True)))
         target.mkdir(parents=True, exist_ok=True)
-        where = " and ".join(f'"{c}" = ?' for c in by)
+        where = " and ".join(f"{quoted(c)} = ?" for c in by)
         con.execute(
-            f"copy (select * exclude ({keys}) from marts.{table} where {where} order by all) "
-            f"to '{target / 'data_0.parquet'}' (format parquet, compression zstd)",
-            list(values),
+            f"copy (select * exclude ({keys}) from marts.{quoted(table)} where {where} order by all) "
+            "to ? (format parquet, compression zstd)",
+            [*values, str(target / "data_0.parquet")],
         )
         files.append(target / "data_0.parquet")
     return files
@@ -112,7 +116,8 @@ def table_grain(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """The model's stated grain (`One row per ...`), from the table comment the model runner wrote."""
     comment = scalar(
         con,
-        f"select comment from duckdb_tables() where schema_name = 'marts' and table_name = '{table}'",
+        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = ?",
+        [table],
     )
     _, found, grain = (comment or "").rpartition("Grain: ")
     return grain.strip() if found else None
@@ -156,12 +161,19 @@ def read_parquet_sql(parquet_dir: Path, table: str) -> str:
     """A DuckDB `read_parquet(...)` expression for one exported mart, partition columns typed as in the
     warehouse (a Hive path holds only text)."""
     entry = read_manifest(parquet_dir)["tables"][table]
-    pattern = parquet_glob(parquet_dir, table).replace("'", "''")
+    pattern = sql_literal(parquet_glob(parquet_dir, table))
     if not entry["partitioned_by"]:
-        return f"read_parquet('{pattern}')"
+        return f"read_parquet({pattern})"
     types = {c["name"]: c["type"] for c in entry["columns"]}
-    hive = ", ".join(f"'{c}': {types[c]}" for c in entry["partitioned_by"])
-    return f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {{{hive}}})"
+    unknown = {types[c] for c in entry["partitioned_by"]} - POLARS_TYPES.keys()
+    if (
+        unknown
+    ):  # the manifest is a file on disk: its types are checked, never pasted in as they are
+        raise ValueError(
+            f"{parquet_dir / MANIFEST}: unexpected partition column type {sorted(unknown)}"
+        )
+    hive = ", ".join(f"{sql_literal(c)}: {types[c]}" for c in entry["partitioned_by"])
+    return f"read_parquet({pattern}, hive_partitioning = true, hive_types = {{{hive}}})"
 
 
 def read_polars(parquet_dir: Path, table: str):

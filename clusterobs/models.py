@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import graphlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlglot import exp
 
 from clusterobs.settings import SQL_DIR
 from transforms.duckdb_results import scalar
+from transforms.observations import sql_literal
 
 LAYERS = ("staging", "intermediate", "marts", "analyst")
 SOURCE_SCHEMAS = ("raw", "ref", "config")
@@ -173,11 +173,7 @@ def run_model(
         con.execute(f"drop {'table' if kind == 'view' else 'view'} {model.relation}")
     con.execute(f"create or replace {kind} {model.relation} as\n{select_sql or model.sql}")
     comment = f"{model.description} Grain: {model.grain}".strip()
-    con.execute(f"comment on {kind} {model.relation} is {sql_string(comment)}")
+    con.execute(f"comment on {kind} {model.relation} is {sql_literal(comment)}")
     if kind == "view":
         return None
     return scalar(con, f"select count(*) from {model.relation}")
-
-
-def sql_string(text: str) -> str:
-    return "'" + re.sub("'", "''", text) + "'"

@@ -20,6 +20,7 @@ import duckdb
 from clusterobs.models import Model, country_partitioned, discovered_models, run_model
 from clusterobs.settings import Settings
 from clusterobs.warehouse import set_run_variables
+from transforms.observations import sql_literal
 
 COUNTRY_COLUMN = "country"
 
@@ -41,14 +42,15 @@ def export_inputs(con: duckdb.DuckDBPyConnection, exchange: Path) -> list[str]:
         target = exchange / "inputs" / relation
         con.execute(
             f"""copy (select *, left(geo_code, 2) as {COUNTRY_COLUMN} from {relation})
-                to '{target}' (format parquet, partition_by ({COUNTRY_COLUMN}), overwrite)"""
+                to ? (format parquet, partition_by ({COUNTRY_COLUMN}), overwrite)""",
+            [str(target)],
         )
         countries |= {p.name.split("=", 1)[1] for p in target.glob(f"{COUNTRY_COLUMN}=*")}
         # its columns, for a country absent from it (no partition folder)
-        con.execute(f"copy (select * from {relation} limit 0) to '{target}.empty.parquet'")
+        con.execute(f"copy (select * from {relation} limit 0) to ?", [f"{target}.empty.parquet"])
     for relation in whole:
         target = exchange / "inputs" / f"{relation}.parquet"
-        con.execute(f"copy (select * from {relation}) to '{target}' (format parquet)")
+        con.execute(f"copy (select * from {relation}) to ? (format parquet)", [str(target)])
     return sorted(countries)
 
 
@@ -67,21 +69,25 @@ def build_country(country: str, exchange: Path, settings: Settings) -> dict[str,
         for relation in staging:
             own = inputs / relation / f"{COUNTRY_COLUMN}={country}"
             rows = (
-                f"select * exclude ({COUNTRY_COLUMN}) from read_parquet('{own}/*.parquet', hive_partitioning = true)"
+                f"select * exclude ({COUNTRY_COLUMN}) from "
+                f"read_parquet({sql_literal(f'{own}/*.parquet')}, hive_partitioning = true)"
                 if own.is_dir()
-                else f"select * from read_parquet('{inputs / relation}.empty.parquet')"
+                else f"select * from read_parquet({sql_literal(f'{inputs / relation}.empty.parquet')})"
             )
             con.execute(f"create view {relation} as {rows}")
         for relation in whole:
             con.execute(
-                f"create view {relation} as select * from read_parquet('{inputs / relation}.parquet')"
+                f"create view {relation} as select * from "
+                f"read_parquet({sql_literal(f'{inputs / relation}.parquet')})"
             )
         for model in partitioned:
             counts[model.relation] = run_model(con, model)
             if model.materialized == "table":
                 target = output_dir(exchange, model) / f"{COUNTRY_COLUMN}={country}.parquet"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                con.execute(f"copy (select * from {model.relation}) to '{target}' (format parquet)")
+                con.execute(
+                    f"copy (select * from {model.relation}) to ? (format parquet)", [str(target)]
+                )
     return counts
 
 
@@ -91,4 +97,4 @@ def output_dir(exchange: Path, model: Model) -> Path:
 
 def partitioned_select(exchange: Path, model: Model) -> str:
     """SELECT of a partitioned table model's rows from its countries' files (for the writer)."""
-    return f"select * from read_parquet('{output_dir(exchange, model)}/*.parquet')"
+    return f"select * from read_parquet({sql_literal(f'{output_dir(exchange, model)}/*.parquet')})"

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from clusterobs.settings import REFERENCE_DIR
 from clusterobs.toml_tables import load_named_tables
 from transforms.conformance import DeclaredSchema
 
 CODE_ALIASES = REFERENCE_DIR / "code_aliases.csv"
+# A Eurostat dataset code as a table name: lower-case letters, digits and underscores.
+DATASET_CODE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+def checked_dataset_code(name: str) -> str:
+    """`name` if it is a Eurostat dataset code; raises ValueError saying what one looks like."""
+    if not DATASET_CODE.fullmatch(name):
+        raise ValueError(
+            f"dataset {name!r} is not a Eurostat dataset code (lower-case letters, digits and _, "
+            "starting with a letter, e.g. sbs_r_nuts06_r2)"
+        )
+    return name
 
 
 class RegistryError(ValueError):
@@ -34,6 +47,11 @@ class DatasetSpec(BaseModel, extra="forbid"):
     nuts_version: Literal[2006, 2010, 2013, 2016, 2021, 2024] = 2021
     totals: dict[str, str] = Field(default_factory=dict)
     required: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _dataset_code(cls, name: str) -> str:
+        return checked_dataset_code(name)
 
     @model_validator(mode="after")
     def _consistent(self) -> DatasetSpec:

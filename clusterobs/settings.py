@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 # The default `countries`: the NUTS reference also lists the UK and the EFTA and candidate countries.
 EU27 = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
@@ -285,6 +288,23 @@ class Settings(BaseSettings):
         "first_year_shares",
         description="how a region split between NUTS versions is bridged: by its successors' shares in their first reported year, or not at all (kept under its old code, trends get break reason nuts_recode)",
     )
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        if not MEMORY_SIZE.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a memory size such as 2GB, 512MB or 1.5GiB")
+        return value.strip()
+
+    @field_validator("countries", "reference_countries")
+    @classmethod
+    def _country_codes(cls, codes: list[str] | None) -> list[str] | None:
+        bad = [c for c in codes or [] if not COUNTRY_CODE.fullmatch(c)]
+        if bad:
+            raise ValueError(
+                f"{bad} are not country codes such as DE, FR or EL (two capital letters)"
+            )
+        return codes
 
     @model_validator(mode="after")
     def _years_ordered(self) -> Settings:

@@ -161,7 +161,7 @@ def columns_used(expectations: list[dict]) -> list[str]:
 
 def batch_frame(con: duckdb.DuckDBPyConnection, source: str, columns: list[str] | None):
     """The rows to validate as pandas, through Arrow, with text as categoricals (codes repeat a lot)."""
-    projection = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    projection = ", ".join(quoted(c) for c in columns) if columns else "*"
     table = con.sql(f"select {projection} from {source}").to_arrow_table()
     return table.to_pandas(strings_to_categorical=True, self_destruct=True)
 

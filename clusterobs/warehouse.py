@@ -120,7 +120,7 @@ def connect(
     beside a writer); work over `memory_limit` spills to disk."""
     con = duckdb.connect(str(path))
     if memory_limit:
-        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute("set memory_limit = ?", [memory_limit])
     for statement in META_DDL if ddl else ():
         con.execute(statement)
     return con
@@ -198,44 +198,32 @@ def check_emerging_mapping(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """The run's settings as DuckDB session variables (works on a read-only connection too)."""
+    """The run's settings as DuckDB session variables, passed as parameters (never pasted into SQL);
+    works on a read-only connection too."""
     variables = {
-        "max_row_count_drift": f"{settings.max_row_count_drift!r}::double",
-        "lq_denominator": f"'{settings.lq_denominator}'",
-        "star_profile": "'" + settings.star_profile.replace("'", "''") + "'",
-        "trend_max_imputed_share": f"{settings.trend_max_imputed_share!r}::double",
-        "scoreboard_outlier_sd": f"{settings.scoreboard.outlier_sd!r}::double",
-        "scoreboard_max_carry_years": f"{settings.scoreboard.max_carry_years}",
-        "scoreboard_leader_index": f"{settings.scoreboard.leader_index!r}::double",
-        "scoreboard_strong_index": f"{settings.scoreboard.strong_index!r}::double",
-        "scoreboard_moderate_index": f"{settings.scoreboard.moderate_index!r}::double",
-        "scoreboard_peer_count": f"{settings.scoreboard.peer_count}",
-        "nuts_target_version": f"{settings.nuts_target_version}::smallint",
-        "nuts_split_rule": f"'{settings.nuts_split_rule}'",
-        "first_year": f"{settings.first_year or 0}::smallint",
-        "last_year": f"{settings.last_year or 9999}::smallint",
+        "max_row_count_drift": (settings.max_row_count_drift, "double"),
+        "lq_denominator": (settings.lq_denominator, "varchar"),
+        "star_profile": (settings.star_profile, "varchar"),
+        "trend_max_imputed_share": (settings.trend_max_imputed_share, "double"),
+        "scoreboard_outlier_sd": (settings.scoreboard.outlier_sd, "double"),
+        "scoreboard_max_carry_years": (settings.scoreboard.max_carry_years, "integer"),
+        "scoreboard_leader_index": (settings.scoreboard.leader_index, "double"),
+        "scoreboard_strong_index": (settings.scoreboard.strong_index, "double"),
+        "scoreboard_moderate_index": (settings.scoreboard.moderate_index, "double"),
+        "scoreboard_peer_count": (settings.scoreboard.peer_count, "integer"),
+        "nuts_target_version": (settings.nuts_target_version, "smallint"),
+        "nuts_split_rule": (settings.nuts_split_rule, "varchar"),
+        "first_year": (settings.first_year or 0, "smallint"),
+        "last_year": (settings.last_year or 9999, "smallint"),
+        "reference_countries": (settings.reference_countries or [], "varchar[]"),
+        "min_category_scope_share": (settings.min_category_scope_share, "double"),
+        "imputation_split": (settings.imputation_split, "varchar"),
+        "lq_min_reference_employment": (settings.lq_min_reference_employment, "double"),
+        "region_year_min_cells_share": (settings.region_year_min_cells_share, "double"),
+        "max_imputed_share_for_stars": (settings.max_imputed_share_for_stars, "double"),
     }
-    for name, literal in variables.items():
-        con.execute(f"set variable {name} = {literal}")
-    con.execute(
-        "set variable reference_countries = ?::varchar[]", [settings.reference_countries or []]
-    )
-    con.execute(
-        "set variable min_category_scope_share = ?::double", [settings.min_category_scope_share]
-    )
-    con.execute("set variable imputation_split = ?", [settings.imputation_split])
-    con.execute(
-        "set variable lq_min_reference_employment = ?::double",
-        [settings.lq_min_reference_employment],
-    )
-    con.execute(
-        "set variable region_year_min_cells_share = ?::double",
-        [settings.region_year_min_cells_share],
-    )
-    con.execute(
-        "set variable max_imputed_share_for_stars = ?::double",
-        [settings.max_imputed_share_for_stars],
-    )
+    for name, (value, sql_type) in variables.items():
+        con.execute(f"set variable {name} = ?::{sql_type}", [value])
 
 
 def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -413,7 +401,10 @@ def loaded_checksums(con: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
     if not exists:
         return set()
     return {
-        r[0] for r in con.execute(f'select distinct extract_sha256 from raw."{dataset}"').fetchall()
+        r[0]
+        for r in con.execute(
+            f"select distinct extract_sha256 from raw.{quoted(dataset)}"
+        ).fetchall()
     }
 
 
@@ -490,7 +481,7 @@ def load_dataset(
         raise ValueError(f"no extract files for {dataset}")
     if is_loaded(con, dataset, files, declared):
         return unchanged_load(con, dataset, files)
-    incoming = f'raw."__incoming_{dataset}"'
+    incoming = f"raw.{quoted('__incoming_' + dataset)}"
     stats = []
     with _load_transaction(con, run_id, files):
         dimensions = None
@@ -549,7 +540,8 @@ def parse_to_parquet(
         stats = extract_stats(con, extract, landed, notes)
         stored = ", ".join(quoted(c) for c in stored_columns(extract.dimensions))
         con.execute(
-            f"copy (select {stored} from _parsed) to '{partial}' (format parquet, compression zstd)"
+            f"copy (select {stored} from _parsed) to ? (format parquet, compression zstd)",
+            [str(partial)],
         )
     partial.replace(target)
     return ParsedFile(landed, target, tuple(extract.dimensions), stats)
@@ -569,9 +561,9 @@ def load_parsed(
             raise _dimension_mismatch(
                 dataset, other.landed, list(other.dimensions), files[0], dimensions
             )
-    incoming = f'raw."__incoming_{dataset}"'
+    incoming = f"raw.{quoted('__incoming_' + dataset)}"
     with _load_transaction(con, run_id, files):
-        sources = [f"read_parquet('{p.parquet}')" for p in parsed]
+        sources = [f"read_parquet({sql_literal(str(p.parquet))})" for p in parsed]
         _union_slices(con, incoming, dataset, dimensions, sources)
         if len(parsed) > 1:
             _raise_on_overlap(con, incoming, dataset, dimensions, files)
@@ -638,8 +630,8 @@ def _replace_raw(
     run_id: str,
 ) -> None:
     """Swap the incoming table in as raw.<dataset> and record its extracts (inside the load's transaction)."""
-    con.execute(f'drop table if exists raw."{dataset}"')
-    con.execute(f'alter table {incoming} rename to "{dataset}"')
+    con.execute(f"drop table if exists raw.{quoted(dataset)}")
+    con.execute(f"alter table {incoming} rename to {quoted(dataset)}")
     for landed, stat in zip(files, stats, strict=True):
         con.execute(
             """insert or replace into meta.extracts

@@ -25,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from clusterobs import publish, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
-from clusterobs.registry import declared_schema, load_registry
+from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import SourcePlan, source_plan
 from flows import tasks
@@ -433,7 +433,8 @@ def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) ->
     try:
         by_dataset: dict[str, list[Path]] = {}
         for path in paths:
-            by_dataset.setdefault(dataset or declared_dataset(path), []).append(path)
+            name = checked_dataset_code(dataset or declared_dataset(path))
+            by_dataset.setdefault(name, []).append(path)
         with warehouse.connect(run.warehouse) as con:
             con.execute(
                 "insert into meta.load_runs values (?, now(), ?, 'running', null)",
