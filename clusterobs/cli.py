@@ -99,37 +99,9 @@ def run(
     except (ValueError, OSError) as exc:  # registry, star profiles, datasets, output folder
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    if not quiet:
-        console.print(
-            f"clusterobs run: source [bold]{source}[/bold] -> {settings.output_path} (starting Prefect...)"
-        )
-    from flows.pipeline import STAGE_LISTENERS, STAGES, pipeline
-
-    if settings.validate_outputs:
-        from clusterobs.validation import import_great_expectations_in_background
-
-        import_great_expectations_in_background()  # overlaps Prefect's server start-up
     started = time.perf_counter()
-    status = console.status("starting Prefect ...") if quiet else contextlib.nullcontext()
-    try:
-        with status as shown:
-            if shown is not None:
-                STAGE_LISTENERS.append(
-                    lambda stage: shown.update(
-                        f"stage {STAGES.index(stage) + 1}/{len(STAGES)}: {stage} ..."
-                    )
-                )
-            summary = pipeline(settings=settings)
-    except Exception as exc:  # the flow has already logged it and kept the previous outputs
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        console.print(
-            f"[red]run failed:[/red] {escape(first_line)} (previous outputs in {escape(str(settings.output_path))} "
-            "are unchanged)",
-            soft_wrap=True,
-        )
-        raise typer.Exit(1) from None
-    finally:
-        STAGE_LISTENERS.clear()
+    with writer_lock(settings, "clusterobs run"):
+        summary = _run_pipeline(settings, source, quiet)
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
         return
@@ -149,9 +121,85 @@ def run(
     _print_summary(summary, time.perf_counter() - started)
 
 
+def _run_pipeline(settings, source: str, quiet: bool):
+    """The pipeline under the writer lock, against this command's Prefect API; a failure is one line
+    (the flow has logged it and kept the previous outputs) and exit 1."""
+    if not quiet:
+        console.print(
+            f"clusterobs run: source [bold]{escape(source)}[/bold] -> {escape(str(settings.output_path))} "
+            "(starting Prefect...)"
+        )
+    from flows.pipeline import STAGE_LISTENERS, STAGES, pipeline
+
+    if settings.validate_outputs:
+        from clusterobs.validation import import_great_expectations_in_background
+
+        import_great_expectations_in_background()  # overlaps Prefect's server start-up
+    status = console.status("starting Prefect ...") if quiet else contextlib.nullcontext()
+    try:
+        with status as shown:
+            if shown is not None:
+                STAGE_LISTENERS.append(
+                    lambda stage: shown.update(
+                        f"stage {STAGES.index(stage) + 1}/{len(STAGES)}: {stage} ..."
+                    )
+                )
+            with command_api(settings):
+                return pipeline(settings=settings, take_lock=False)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        console.print(
+            f"[red]run failed:[/red] {escape(first_line)} (previous outputs in "
+            f"{escape(str(settings.output_path))} are unchanged)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        STAGE_LISTENERS.clear()
+
+
+@contextlib.contextmanager
+def writer_lock(settings, command: str):
+    """The output folder's writer lock, taken before Prefect starts: a second run is refused at once
+    (exit 1, one line naming the holder) and creates nothing."""
+    from clusterobs import publish
+
+    try:
+        with publish.run_lock(settings.output_path, settings.run_lock_timeout_seconds, command):
+            yield
+    except (
+        publish.RunLockedError
+    ) as exc:  # raised only when the lock is taken: the body never locks
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def command_api(settings):
+    """The Prefect API of this command (clusterobs.api_server): PREFECT_API_URL, or a temporary local
+    server that dies with the command; a server that does not start is one line and exit 1."""
+    from clusterobs.api_server import ApiStartError, prefect_api
+
+    try:
+        with prefect_api(settings.prefect_startup_timeout_seconds):
+            yield
+    except ApiStartError as exc:  # raised only while the server starts
+        console.print(
+            f"[red]error:[/red] {escape(str(exc))}: set CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS "
+            "higher, or start a server (`prefect server start`) and set PREFECT_API_URL",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+
+
 def _quiet_logs() -> None:
-    """Warnings and errors only, from Prefect and Dask (set before either is imported)."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    """Warnings and errors only on the console, from Prefect and Dask (set before either is imported);
+    the run's own log (run.log in its folder) still has every line."""
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
@@ -271,9 +319,15 @@ def ingest(
 
     settings = Settings(output_dir=output_dir)
     try:
-        summary = ingest_flow(
-            paths=[p.resolve() for p in paths], dataset=dataset, settings=settings
-        )
+        with writer_lock(settings, "clusterobs ingest"), command_api(settings):
+            summary = ingest_flow(
+                paths=[p.resolve() for p in paths],
+                dataset=dataset,
+                settings=settings,
+                take_lock=False,
+            )
+    except typer.Exit:
+        raise
     except Exception as exc:
         console.print(f"[red]ingest failed, nothing was loaded:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
@@ -332,19 +386,13 @@ def validate(
     if stage not in ("all", "staging", "marts"):
         console.print(f"[red]error:[/red] --stage must be all, staging or marts, not {stage!r}")
         raise typer.Exit(2)
-    import duckdb
-
-    from clusterobs import validation, warehouse
+    from clusterobs import publish, validation, warehouse
     from clusterobs.settings import Settings
 
     settings = Settings(output_dir=output_dir)
-    if not settings.warehouse_path.exists():
-        console.print(
-            f"[red]error:[/red] no published warehouse at {settings.warehouse_path}: run `clusterobs run` first"
-        )
-        raise typer.Exit(2)
+    run_folder = published_run(output_dir)
     stages = ("staging", "marts") if stage == "all" else (stage,)
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with warehouse.open_published(run_folder / publish.WAREHOUSE_FILE) as con:
         warehouse.set_run_variables(con, settings)
         with console.status("validating ..."):
             summaries = [
@@ -402,18 +450,32 @@ INGEST_REPORT_KEYS = (
 )
 
 
-def published_warehouse(output_dir: Path) -> Path:
-    """The published warehouse of `output_dir`, or exit 2 saying to run first."""
+def published_run(output_dir: Path) -> Path:
+    """The published run folder of `output_dir` (its `current` link resolved once, so the warehouse and the
+    Parquet read are of the same run), or exit 2 saying to run first."""
+    from clusterobs import publish
     from clusterobs.settings import Settings
 
-    path = Settings(output_dir=output_dir).warehouse_path
-    if not path.exists():
+    folder = publish.published_run(Settings(output_dir=output_dir).output_path)
+    if folder is None or not (folder / publish.WAREHOUSE_FILE).is_file():
         console.print(
-            f"[red]error:[/red] no published warehouse at {path}: run `clusterobs run` first",
+            f"[red]error:[/red] no published warehouse in {escape(str(output_dir))}: run `clusterobs run` first",
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    return path
+    return folder
+
+
+def published_warehouse(output_dir: Path):
+    """A locked, read-only connection to the published warehouse of `output_dir` (or exit 2)."""
+    from clusterobs import publish, warehouse
+
+    return warehouse.open_published(published_run(output_dir) / publish.WAREHOUSE_FILE)
+
+
+QUERY_STATEMENTS = frozenset(
+    getattr(__import__("duckdb").StatementType, name) for name in ("SELECT", "EXPLAIN")
+)
 
 
 @app.command()
@@ -430,9 +492,19 @@ def query(
         typer.Option(help="write the result to this file (required for parquet) instead of stdout"),
     ] = None,
     limit: Annotated[int, typer.Option(help="rows shown by --format table")] = 50,
+    allow_files: Annotated[
+        bool,
+        typer.Option(
+            "--allow-files",
+            help="let the query read files (read_csv, read_parquet, ...); without it, it reads only the warehouse",
+        ),
+    ] = False,
 ) -> None:
-    """Run a SQL query on the published warehouse and print the result (or write it to a file)."""
+    """Run one read-only SQL query (SELECT) on the published warehouse and print the result (or write it
+    to --output). The query can write no file and, without --allow-files, read none but the warehouse."""
     import duckdb
+
+    from clusterobs import publish, warehouse
 
     if output_format not in ("table", "csv", "json", "parquet"):
         console.print(
@@ -442,11 +514,29 @@ def query(
     if output_format == "parquet" and output is None:
         console.print("[red]error:[/red] --format parquet needs --output FILE")
         raise typer.Exit(2)
-    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+    database = published_run(output_dir) / publish.WAREHOUSE_FILE
+    with warehouse.open_published(database, allow_files=allow_files) as con:
         try:
+            statements = con.extract_statements(sql)
+            if len(statements) != 1:
+                console.print(
+                    f"[red]error:[/red] one statement at a time, not {len(statements)}",
+                    soft_wrap=True,
+                )
+                raise typer.Exit(2)
+            if statements[0].type not in QUERY_STATEMENTS:
+                console.print(
+                    f"[red]error:[/red] only a query (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN) can run here, "
+                    f"not {statements[0].type.name}",
+                    soft_wrap=True,
+                )
+                raise typer.Exit(2)
             result = con.sql(sql)
         except duckdb.Error as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc).splitlines()[0])}", soft_wrap=True)
+            first = str(exc).splitlines()[0]
+            if isinstance(exc, duckdb.PermissionException) and not allow_files:
+                first += " (queries read only the warehouse; --allow-files lets them read files)"
+            console.print(f"[red]error:[/red] {escape(first)}", soft_wrap=True)
             raise typer.Exit(1) from None
         if result is None:
             console.print("[red]error:[/red] the statement returned no rows to show (use a SELECT)")
@@ -478,11 +568,10 @@ def dictionary(
     ] = False,
 ) -> None:
     """The data dictionary (every mart and analyst view: description, grain, sources, columns)."""
-    import duckdb
 
     from clusterobs import catalog
 
-    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+    with published_warehouse(output_dir) as con:
         text = catalog.data_dictionary(con)
     if write:
         catalog.DICTIONARY.write_text(text, encoding="utf-8")
@@ -502,11 +591,10 @@ def report(
     ] = Path("output"),
 ) -> None:
     """Write a self-contained static HTML report (star clusters, specialisation, scoreboard, trends)."""
-    import duckdb
 
     from clusterobs.report import ReportError, build_report
 
-    with duckdb.connect(str(published_warehouse(output_dir)), read_only=True) as con:
+    with published_warehouse(output_dir) as con:
         try:
             page = build_report(con, region)
         except ReportError as exc:

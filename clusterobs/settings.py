@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a run waits for another run writing the same output folder (0: fail at once)",
     )
+    prefect_startup_timeout_seconds: float = Field(
+        120,
+        gt=0,
+        description="how long a command waits for its temporary local Prefect API to be healthy (tried twice); unused with PREFECT_API_URL",
+    )
     run_timeout_seconds: float = Field(
         4 * 3600,
         gt=0,
@@ -175,6 +180,11 @@ class Settings(BaseSettings):
     )
     keep_runs: int = Field(
         3, ge=1, description="published run folders kept under output/runs (older ones are pruned)"
+    )
+    keep_failed_runs: int = Field(
+        3,
+        ge=0,
+        description="failed run records kept under output/runs (<run_id>.failed: failure.json, validation results, Data Docs, run.log; the warehouse copy is removed at once)",
     )
     region_year_min_cells_share: float = Field(
         0.2,

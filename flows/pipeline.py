@@ -10,6 +10,7 @@ ingest_files:  load given extract files into the raw layer, and publish (marts c
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -307,35 +308,59 @@ def export(settings: Settings, db_path: Path, parquet_dir: Path, run_id: str) ->
 
 
 @flow(name="clusterobs-pipeline", log_prints=True)
-def pipeline(settings: Settings | None = None) -> RunSummary:
-    """Ingest, build, validate and export (each a flow), then publish atomically."""
+def pipeline(settings: Settings | None = None, take_lock: bool = True) -> RunSummary:
+    """Ingest, build, validate and export (each a flow), then publish atomically.
+
+    `take_lock`: hold the output folder's writer lock for the run (the CLI takes it itself, before
+    Prefect starts, and says False)."""
     settings = settings or Settings()
+    if not take_lock:
+        return _pipeline(settings)
     with publish.run_lock(
         settings.output_path, settings.run_lock_timeout_seconds, "clusterobs run"
     ):
         return _pipeline(settings)
 
 
+@contextmanager
+def run_log(path: Path) -> Iterator[None]:
+    """Copy the run's log lines (Prefect's flow and task loggers) into `path`, the run folder's run.log."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setLevel(logging.INFO)
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        handler.close()
+
+
 def _pipeline(settings: Settings) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
-    remove_interrupted_writes(settings.landing_path)
     summary = RunSummary(run_id=run.run_id)
-    logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
-    if settings.validate_outputs:
-        validation.import_great_expectations_in_background()
     docs = run.work_dir / "data_docs"
     deadline = RunDeadline(settings.run_timeout_seconds)
     try:
-        with dask_scheduler(settings) as dask_address:
-            _stages(settings, run, summary, docs, dask_address, deadline)
-        deadline.check("publish")
+        with run_log(run.work_dir / "run.log"):
+            logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
+            remove_interrupted_writes(settings.landing_path)
+            publish.seed_warehouse(run)
+            if settings.validate_outputs:
+                validation.import_great_expectations_in_background()
+            with dask_scheduler(settings) as dask_address:
+                _stages(settings, run, summary, docs, dask_address, deadline)
+            deadline.check("publish")
         with summary.timed("publish"):
             tasks.finish_run(run.warehouse, run.run_id)
-            published = publish.publish(run, settings.keep_runs)
+            published = publish.publish(run, settings.keep_runs, settings.keep_failed_runs)
     except BaseException as exc:
-        publish.mark_failed(run)
+        publish.mark_failed(run, exc, settings.keep_failed_runs)
         logger.error("run %s failed, previous outputs left as they were: %s", run.run_id, exc)
         raise
     finish(summary, settings, published, started)
@@ -413,10 +438,16 @@ def _stages(
 
 @flow(name="clusterobs-ingest-files", log_prints=True)
 def ingest_files(
-    paths: list[Path], dataset: str | None = None, settings: Settings | None = None
+    paths: list[Path],
+    dataset: str | None = None,
+    settings: Settings | None = None,
+    take_lock: bool = True,
 ) -> RunSummary:
-    """Load extract files into the warehouse's raw layer and publish; the marts and Parquet are carried over."""
+    """Load extract files into the warehouse's raw layer and publish; the marts and Parquet are carried
+    over. `take_lock` as for `pipeline`."""
     settings = settings or Settings()
+    if not take_lock:
+        return _ingest_files(paths, dataset, settings)
     with publish.run_lock(
         settings.output_path, settings.run_lock_timeout_seconds, "clusterobs ingest"
     ):
@@ -428,9 +459,10 @@ def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) ->
 
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
-    remove_interrupted_writes(settings.landing_path)
     summary = RunSummary(run_id=run.run_id)
     try:
+        remove_interrupted_writes(settings.landing_path)
+        publish.seed_warehouse(run)
         by_dataset: dict[str, list[Path]] = {}
         for path in paths:
             name = checked_dataset_code(dataset or declared_dataset(path))
@@ -448,9 +480,9 @@ def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) ->
                 summary.record(load)
         carry_over_parquet(settings.output_path, run.parquet)
         tasks.finish_run(run.warehouse, run.run_id)
-        published = publish.publish(run, settings.keep_runs)
-    except BaseException:
-        publish.mark_failed(run)
+        published = publish.publish(run, settings.keep_runs, settings.keep_failed_runs)
+    except BaseException as exc:
+        publish.mark_failed(run, exc, settings.keep_failed_runs)
         raise
     finish(summary, settings, published, started)
     return summary

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,72 @@ def test_two_runs_at_once_one_is_refused_and_nothing_is_corrupted(api_url, tmp_p
     marts = {name: frame.height for name, frame in all_exports(out / "parquet").items()}
     assert len(marts) >= 12 and all(rows > 0 for rows in marts.values())
     assert state["current"] == next((out / "runs").iterdir()).name
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """{pid: command line} of the processes whose parent is `pid` (from /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                )
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_temporary_api_server_dies_with_a_killed_command(tmp_path):
+    """A `clusterobs run` killed by SIGKILL (the OOM killer's way) leaves no Prefect server behind."""
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "clusterobs.cli", "run", "--output-dir", str(tmp_path / "out")]
+    run = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stderr=subprocess.PIPE)
+    server = None
+    deadline = time.monotonic() + 300
+    while server is None and time.monotonic() < deadline and run.poll() is None:
+        server = next((pid for pid, cmd in children_of(run.pid).items() if "uvicorn" in cmd), None)
+        time.sleep(0.2)
+    assert server is not None, "the command started no API server"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(server), "the API server outlived the command that started it"
+
+
+def test_a_second_run_is_refused_before_prefect_starts(tmp_path):
+    """The writer lock is taken before anything of Prefect: with the lock held, a second command is refused
+    at once, even with an API address that answers nothing (it never gets that far)."""
+    from clusterobs import publish
+
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    with publish.run_lock(out, 0, "clusterobs run"):
+        for args in (["run"], ["ingest", str(DEMO_DIR / "nama_10r_2gdp.tsv.gz")]):
+            done = subprocess.run(
+                [sys.executable, "-m", "clusterobs.cli", *args, "--output-dir", str(out)],
+                env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 1
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            assert len(lines) == 1 and "another clusterobs run is writing" in lines[0], done.stderr
+    assert not (out / "runs").exists()

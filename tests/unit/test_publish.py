@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import nullcontext
 
 import pytest
 
@@ -23,10 +25,11 @@ def test_publish_swaps_current_and_links_stable_paths(tmp_path):
     assert (tmp_path / "clusterobs.duckdb").read_text() == "one"
     assert (tmp_path / "parquet" / "fct_x.parquet").read_text() == "one"
     second = publish.start_run(tmp_path)
+    publish.seed_warehouse(second)
     assert second.warehouse.read_text() == "one", (
         "a run starts from a copy of the published warehouse"
     )
-    second.warehouse.write_text("two")
+    second.warehouse.write_text("two")  # the copy is writable, the published file is not
     second.parquet.mkdir()
     (second.parquet / "fct_x.parquet").write_text("two")
     assert (tmp_path / "clusterobs.duckdb").read_text() == "one", (
@@ -37,12 +40,50 @@ def test_publish_swaps_current_and_links_stable_paths(tmp_path):
     assert os.readlink(tmp_path / "current") == os.path.join("runs", second.run_id)
 
 
-def test_failed_run_leaves_published_outputs_and_is_kept(tmp_path):
+def test_published_files_are_read_only(tmp_path):
+    run = fake_run(tmp_path, "one")
+    (run.work_dir / "data_docs").mkdir()
+    (run.work_dir / "data_docs" / "index.html").write_text("<html>")
+    published = publish.publish(run, keep_runs=3)
+    for path in (published / "clusterobs.duckdb", published / "parquet" / "fct_x.parquet",
+                 published / "data_docs" / "index.html"):  # fmt: skip
+        assert path.stat().st_mode & 0o222 == 0, path
+        with pytest.raises(PermissionError) if os.geteuid() else nullcontext():
+            path.write_text("changed")  # root may write anyway; everyone else may not
+
+
+def test_failed_run_keeps_a_small_record_and_frees_its_big_files(tmp_path):
     publish.publish(fake_run(tmp_path, "good"), keep_runs=3)
-    bad = fake_run(tmp_path, "bad")
-    failed = publish.mark_failed(bad)
-    assert failed.name.endswith(".failed") and (failed / "clusterobs.duckdb").read_text() == "bad"
+    bad = fake_run(tmp_path, "bad" * 1000)
+    (bad.work_dir / "exchange").mkdir()
+    (bad.work_dir / "exchange" / "big.parquet").write_text("x" * 10_000)
+    (bad.work_dir / "run.log").write_text("log lines")
+    failed = publish.mark_failed(bad, OSError(28, "No space left on device"))
+    assert failed.name.endswith(".failed")
+    assert sorted(p.name for p in failed.iterdir()) == ["failure.json", "run.log"]
+    record = json.loads((failed / "failure.json").read_text())
+    assert record["run_id"] == bad.run_id and "No space left on device" in record["reason"]
     assert (tmp_path / "clusterobs.duckdb").read_text() == "good"
+
+
+def test_failed_runs_beyond_the_retention_are_pruned(tmp_path):
+    publish.publish(fake_run(tmp_path, "good"), keep_runs=3)
+    names = [
+        publish.mark_failed(fake_run(tmp_path, "bad"), "boom", keep_failed_runs=2).name
+        for _ in range(4)
+    ]
+    assert sorted(p.name for p in (tmp_path / "runs").glob("*.failed")) == sorted(names[-2:])
+
+
+def test_a_killed_run_is_recovered_as_a_failed_record(tmp_path):
+    killed = fake_run(tmp_path, "half")
+    next_run = publish.start_run(
+        tmp_path
+    )  # under the lock: the .partial left behind is a killed run
+    failed = tmp_path / "runs" / f"{killed.run_id}.failed"
+    assert not killed.work_dir.exists() and not (failed / "clusterobs.duckdb").exists()
+    assert "interrupted" in json.loads((failed / "failure.json").read_text())["reason"]
+    assert next_run.work_dir.name.endswith(".partial")
 
 
 def test_old_runs_are_pruned_but_never_the_current_one(tmp_path):
