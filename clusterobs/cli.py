@@ -314,6 +314,14 @@ def ingest(
     if missing:
         console.print(f"[red]error:[/red] not a file: {escape(', '.join(missing))}")
         raise typer.Exit(2)
+    if dataset is not None:
+        from clusterobs.registry import checked_dataset_code
+
+        try:
+            checked_dataset_code(dataset)
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] --dataset: {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
     from clusterobs.settings import Settings
     from flows.pipeline import ingest_files as ingest_flow
 
@@ -329,7 +337,9 @@ def ingest(
     except typer.Exit:
         raise
     except Exception as exc:
-        console.print(f"[red]ingest failed, nothing was loaded:[/red] {escape(str(exc))}")
+        console.print(
+            f"[red]ingest failed, nothing was loaded:[/red] {escape(str(exc))}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
     if as_json:
         for record in summary.files:
@@ -381,8 +391,28 @@ def validate(
     as_json: Annotated[
         bool, typer.Option("--json", help="print every expectation result as JSON on stdout")
     ] = False,
+    outputs: Annotated[
+        bool,
+        typer.Option(
+            "--outputs",
+            help="check every published Parquet file against the export's manifest (size and SHA-256) instead of running the suites",
+        ),
+    ] = False,
 ) -> None:
-    """Re-run the validation suites on the published warehouse (read-only); exit 1 on a critical failure."""
+    """Re-run the validation suites on the published warehouse (read-only); exit 1 on a critical failure.
+    With --outputs, check the published files against the manifest instead; exit 1 on any difference."""
+    if outputs:
+        from clusterobs import exports, publish
+
+        parquet = published_run(output_dir) / publish.PARQUET_DIR
+        problems = exports.export_problems(parquet)
+        for problem in problems:
+            console.print(f"[red]changed:[/red] {escape(problem)}", soft_wrap=True)
+        if problems:
+            raise typer.Exit(1)
+        files = sum(len(t["files"]) for t in exports.read_manifest(parquet)["tables"].values())
+        console.print(f"{files} files in {parquet} match the manifest", soft_wrap=True)
+        return
     if stage not in ("all", "staging", "marts"):
         console.print(f"[red]error:[/red] --stage must be all, staging or marts, not {stage!r}")
         raise typer.Exit(2)

@@ -140,6 +140,34 @@ def source_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     }
 
 
+def export_problems(parquet_dir: Path) -> list[str]:
+    """What does not match the manifest in an export folder: a file missing, changed (size or SHA-256) or
+    not listed; empty when every published file is the one the run wrote."""
+    try:
+        manifest = read_manifest(parquet_dir)
+    except (OSError, ValueError) as exc:
+        return [f"{parquet_dir / MANIFEST}: cannot be read ({exc})"]
+    problems = []
+    listed = {MANIFEST}
+    for table, entry in sorted(manifest["tables"].items()):
+        for file in entry["files"]:
+            listed.add(file["path"])
+            path = parquet_dir / file["path"]
+            if not path.is_file():
+                problems.append(f"{table}: {file['path']} is missing")
+            elif path.stat().st_size != file["bytes"]:
+                problems.append(
+                    f"{table}: {file['path']} has {path.stat().st_size} bytes, not {file['bytes']}"
+                )
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != file["sha256"]:
+                problems.append(f"{table}: {file['path']} has changed (SHA-256 differs)")
+    for path in sorted(p for p in parquet_dir.rglob("*") if p.is_file()):
+        relative = str(path.relative_to(parquet_dir))
+        if relative not in listed:
+            problems.append(f"{relative} is not in the manifest")
+    return problems
+
+
 def read_manifest(parquet_dir: Path) -> dict:
     """The manifest of an export folder."""
     return json.loads((parquet_dir / MANIFEST).read_text(encoding="utf-8"))

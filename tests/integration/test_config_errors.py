@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -108,6 +109,32 @@ def test_a_full_disk_or_a_timeout_fails_the_run_and_keeps_the_previous_outputs(
     assert f"previous outputs in {out} are unchanged" in line
     assert published_state(out) == before
     assert not list((out / "runs").glob("*.partial"))
+    # The failed run frees its big files at once and keeps a small record of why.
+    [failed] = (out / "runs").glob("*.failed")
+    assert not (failed / "clusterobs.duckdb").exists()
+    assert "too large" in json.loads((failed / "failure.json").read_text())["reason"].lower()
+    assert sum(f.stat().st_size for f in failed.rglob("*") if f.is_file()) < 5_000_000
+
+    # A disk too full for the warehouse copy itself fails the run as cleanly (the copy is part of it).
+    def tiny_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit // 4, limit // 4))
+
+    done = cli(
+        "run", "--output-dir", str(out), preexec=tiny_disk, PREFECT_API_URL=PREFECT_API_URL.value()
+    )
+    assert done.returncode == 1
+    assert [x for x in done.stderr.splitlines() if x.startswith("run failed:")]
+    assert published_state(out) == before
+    assert not list((out / "runs").glob("*.partial"))
+    assert len(list((out / "runs").glob("*.failed"))) == 2
+
+    # Space is back: the next run publishes.
+    done = cli("run", "--quiet", "--output-dir", str(out), PREFECT_API_URL=PREFECT_API_URL.value())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert published_state(out)["current"] != before["current"]
+    assert not list((out / "runs").glob("*.partial"))
+    before = published_state(out)
 
     # A run past its time limit fails the same way (checked as each stage starts: here the build).
     done = cli("run", "--output-dir", str(out), CLUSTEROBS_RUN_TIMEOUT_SECONDS="0.5",

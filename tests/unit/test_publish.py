@@ -173,3 +173,17 @@ def test_a_killed_run_does_not_leave_the_lock_behind(tmp_path):
             assert time.monotonic() < deadline
     finally:
         holder.kill()
+
+
+def test_a_reader_that_resolves_current_once_sees_one_run_while_another_publishes(tmp_path):
+    """The warehouse and the Parquet a reader opens come from the folder `current` named when it
+    started, however many runs publish meanwhile (within keep_runs)."""
+    publish.publish(fake_run(tmp_path, "one"), keep_runs=3)
+    folder = publish.published_run(tmp_path)
+    for content in ("two", "three"):
+        publish.publish(fake_run(tmp_path, content), keep_runs=3)
+        assert (folder / "clusterobs.duckdb").read_text() == "one"
+        assert (folder / "parquet" / "fct_x.parquet").read_text() == "one"
+    assert publish.published_run(tmp_path) != folder
+    assert (publish.published_run(tmp_path) / "clusterobs.duckdb").read_text() == "three"
+    assert publish.published_run(tmp_path / "nothing-yet") is None
