@@ -167,4 +167,6 @@ def test_the_output_folder_can_come_from_the_environment(tmp_path):
     assert f"output_dir {blocker / 'out'} cannot be created or written" in one_error_line(done)
     empty = cli("query", "select 1", CLUSTEROBS_OUTPUT_DIR=str(tmp_path))
     assert empty.returncode == 2
-    assert f"no published warehouse at {tmp_path / 'clusterobs.duckdb'}" in one_error_line(empty)
+    assert f"no published warehouse in {tmp_path}: run `clusterobs run` first" in one_error_line(
+        empty
+    )

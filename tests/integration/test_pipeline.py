@@ -331,16 +331,25 @@ def test_failed_critical_expectation_blocks_publishing(published, tmp_path):
         pipeline(settings=Settings(source=str(source), output_dir=out))
     assert output_fingerprint(out) == before, "previous outputs must stay byte-identical"
     failed = sorted((out / "runs").glob("*.failed"))
-    assert failed, "the failed run's folder is kept for inspection"
-    with duckdb.connect(str(failed[-1] / "clusterobs.duckdb"), read_only=True) as con:
-        rows = con.sql("""
-            select suite, column_name, unexpected_count from meta.validation_results
-            where not success and severity = 'critical'
-        """).fetchall()
-        warned = con.sql("""
-            select suite, column_name, unexpected_count from meta.validation_results
-            where not success and severity = 'warning' and suite like 'chk_sbs_n%'
-        """).fetchall()
+    assert failed, "the failed run's record is kept for inspection"
+    assert not (failed[-1] / "clusterobs.duckdb").exists(), "its warehouse copy is removed at once"
+    assert (
+        "critical expectations failed"
+        in json.loads((failed[-1] / "failure.json").read_text())["reason"]
+    )
+    results = json.loads((failed[-1] / "validation_results.json").read_text())
+    rows = [
+        (r["suite"], r["column_name"], r["unexpected_count"])
+        for r in results
+        if r["success"] is False and r["severity"] == "critical"
+    ]
+    warned = [
+        (r["suite"], r["column_name"], r["unexpected_count"])
+        for r in results
+        if r["success"] is False
+        and r["severity"] == "warning"
+        and r["suite"].startswith("chk_sbs_n")
+    ]
     # The negative count breaks the value range (a gate); the regional and industry sums it belongs to
     # no longer add up, which Eurostat's own tables also show: warnings.
     assert sorted(rows) == [("stg_sbs_r_nuts06_r2", "value", 1)]

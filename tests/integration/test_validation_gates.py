@@ -174,13 +174,14 @@ def test_validate_command_exit_codes(published, tmp_path):
     assert "unexpected=" not in ok.output  # no failed expectation listed
 
     tampered = tmp_path / "tampered"
-    tampered.mkdir()
-    shutil.copy(published / "clusterobs.duckdb", tampered / "clusterobs.duckdb")
-    with duckdb.connect(str(tampered / "clusterobs.duckdb")) as con:
+    (tampered / "runs" / "r").mkdir(parents=True)
+    (tampered / "current").symlink_to("runs/r")
+    shutil.copyfile(published / "clusterobs.duckdb", tampered / "runs" / "r" / "clusterobs.duckdb")
+    with duckdb.connect(str(tampered / "current" / "clusterobs.duckdb")) as con:
         con.execute(
             "update marts.fct_cluster_region_year set lq = -1 where region_code = 'AT11' and year = 2019"
         )
-    before = (tampered / "clusterobs.duckdb").read_bytes()
+    before = (tampered / "current" / "clusterobs.duckdb").read_bytes()
     failed = runner.invoke(
         app, ["validate", "--output-dir", str(tampered), "--stage", "marts", "--json"]
     )
@@ -192,7 +193,7 @@ def test_validate_command_exit_codes(published, tmp_path):
         if not r["success"] and r["severity"] == "critical"
     ]
     assert bad == [("fct_cluster_region_year", "expect_column_values_to_be_between", "lq")]
-    assert (tampered / "clusterobs.duckdb").read_bytes() == before, (
+    assert (tampered / "current" / "clusterobs.duckdb").read_bytes() == before, (
         "validate must not write to the warehouse"
     )
 
