@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.eurostat_tsv import first_line_of
 from transforms.observations import (
     ExtractError,
     ParsedExtract,
@@ -23,6 +22,7 @@ from transforms.observations import (
     finalised_observations,
     period_table,
     quoted,
+    reader_failure,
     scratch_prefix,
     unknown_flag_warning,
 )
@@ -47,7 +47,7 @@ def read_jsonstat(
             [str(path), max(16 << 20, 2 * path.stat().st_size + 4096)],
         )
     except duckdb.Error as exc:
-        raise ExtractError(path, None, f"not valid JSON ({first_line_of(exc)})") from exc
+        raise reader_failure(path, exc, "not valid JSON") from exc
     try:
         head = con.execute(
             f"""select json_type(j), json_keys(j), j->>'version', j->>'class',
@@ -123,9 +123,7 @@ def read_jsonstat(
         try:
             con.execute(f"create or replace temp table {entries} as {cells_source}")
         except duckdb.Error as exc:
-            raise ExtractError(
-                path, None, f"bad 'value' or 'status' ({first_line_of(exc)})"
-            ) from exc
+            raise reader_failure(path, exc, "bad 'value' or 'status'") from exc
         out_of_range = con.execute(
             f"select min(idx) from {entries} where idx < 0 or idx >= {total}"
         ).fetchall()[0][0]

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
 import duckdb
 
-from transforms.eurostat_tsv import first_line_of, header_line
+from transforms.eurostat_tsv import header_line, is_gzip
 from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    csv_line_options,
     dimension_name,
     drop_scratch,
     finalised_observations,
     period_table,
     quoted,
     raise_on_duplicates,
+    raise_on_long_last_line,
     raise_on_unparsed,
+    reader_failure,
     scratch_prefix,
     unknown_flag_warning,
 )
@@ -77,18 +79,20 @@ def read_sdmx_csv(
     names = [re.sub(r"\W+", "_", c) for c in lowered]
     columns = dict.fromkeys(names, "VARCHAR")
     raw = f"{work}_raw"
+    raise_on_long_last_line(path)
     try:
         con.execute(
             f"""
             create or replace temp table {raw} as
             select row_number() over () + 1 as record_number, *
             from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns!r},
-                          quote = '"', escape = '"', strict_mode = true)
+                          quote = '"', escape = '"', strict_mode = true,
+                          compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()})
             """,
             [str(path), delimiter],
         )
     except duckdb.Error as exc:
-        raise ExtractError(path, None, f"malformed SDMX-CSV ({first_line_of(exc)})") from exc
+        raise reader_failure(path, exc, "malformed SDMX-CSV") from exc
     try:
         structure_col = "structure_id" if version == "2.0" else "dataflow"
         updated = None
@@ -158,11 +162,8 @@ def read_sdmx_csv(
         raise_on_duplicates(con, cells, path, dimensions)
         raise_on_unparsed(con, cells, path, (":", "NaN"), "OBS_VALUE must be a number or empty")
         finalised_observations(con, cells, target, dataset, dimensions)
-        con.execute(f"drop table if exists {cells}")
     finally:
-        drop_scratch(con, f"table {raw}")
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(f"{work}_periods")
+        drop_scratch(con, f"table {work}_cells", f"frame {work}_periods", f"table {raw}")
     return ParsedExtract(
         target,
         dataset,

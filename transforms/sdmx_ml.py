@@ -16,6 +16,7 @@ from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    drop_scratch,
     finalised_observations,
     period_table,
     quoted,
@@ -105,16 +106,15 @@ def read_sdmx_ml(
         "flags",
         "conf_status",
     )
-    con.register(f"{work}_cells_frame", cells)
+    frame, table = f"{work}_cells_frame", f"{work}_cells"
+    con.register(frame, cells)
     try:
-        con.execute(
-            f"create or replace temp table {work}_cells as select * from {work}_cells_frame"
-        )
+        con.execute(f"create or replace temp table {table} as select * from {frame}")
+        drop_scratch(con, f"frame {frame}")
+        raise_on_duplicates(con, table, path, dimensions, unit="observation")
+        finalised_observations(con, table, target, dataset, dimensions)
     finally:
-        con.unregister(f"{work}_cells_frame")
-    raise_on_duplicates(con, f"{work}_cells", path, dimensions, unit="observation")
-    finalised_observations(con, f"{work}_cells", target, dataset, dimensions)
-    con.execute(f"drop table if exists {work}_cells")
+        drop_scratch(con, f"frame {frame}", f"table {table}")
     return ParsedExtract(
         target, dataset, dimensions, "sdmx-ml-2.1", warnings=unknown_flag_warning(con, target, path)
     )
