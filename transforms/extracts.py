@@ -112,6 +112,10 @@ READERS: dict[str, Callable[..., ParsedExtract]] = {
 }
 
 
+# What a reader's record_number counts (the line of an error when it is a line).
+RECORDS = {"tsv": "line", "sdmx-csv": "line", "json-stat": "cell index", "sdmx-ml": "observation"}
+
+
 def read_extract(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -127,7 +131,7 @@ def read_extract(
     fmt = sniffed_format(path)
     try:
         parsed = READERS[fmt](con, path, dataset, target)
-        raise_on_non_finite(con, parsed.table, path)
+        raise_on_non_finite(con, parsed.table, path, RECORDS[fmt])
     except duckdb.Error as exc:
         raise reader_failure(path, exc, "DuckDB could not read the file") from exc
     if dataset and parsed.dataset != dataset:

@@ -11,6 +11,7 @@ and `finalised_observations` turns it into the published long schema:
 from __future__ import annotations
 
 import gzip
+import math
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ MAX_ENUM_CODES = 65_535
 # by default). Eurostat's widest lines (a daily series since 1974) are a few hundred kilobytes; a longer
 # one is a damaged file, most often one whose line breaks were lost.
 MAX_LINE_BYTES = 2_000_000
+
+# The largest magnitude of a value that is loaded (a larger one is refused). Far above any statistic
+# Eurostat publishes (a GDP in national currency units is ~1e14) and far inside the DECIMAL(38, 12) the
+# models cast values to and sum them in (below 1e26): 100,000 values at the bound still sum.
+MAX_ABS_VALUE = 1e20
 
 # What a user raises when DuckDB runs out of memory.
 MEMORY_SETTING = "CLUSTEROBS_DUCKDB_MEMORY_LIMIT (setting duckdb_memory_limit)"
@@ -446,16 +452,32 @@ def raise_on_unparsed(
         raise ExtractError(path, line, f"non-numeric value {shown} for period {period} ({hint})")
 
 
-def raise_on_non_finite(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    """Raise ExtractError naming the first observation of `table` whose value is infinite or NaN
-    (`inf`, `NaN` or an overflow such as `1e400` parse as doubles; Eurostat never publishes them)."""
+def raise_on_non_finite(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, record: str = "line"
+) -> None:
+    """Raise ExtractError naming the first observation of `table` whose value is infinite, NaN or beyond
+    ±MAX_ABS_VALUE (`inf`, `NaN`, an overflow such as `1e400` or a finite `1e308` parse as doubles;
+    Eurostat never publishes them, and the models' DECIMAL(38, 12) sums cannot hold the huge ones).
+
+    `record` is what record_number counts: a line (the error's line), else e.g. 'cell index'."""
     rows = con.execute(
         f"""select record_number, period, value from {table}
-            where not isfinite(value) order by record_number limit 1"""
+            where not isfinite(value) or abs(value) >= {MAX_ABS_VALUE!r}
+            order by record_number limit 1"""
     ).fetchall()
     if rows:
-        line, period, value = rows[0]
-        raise ExtractError(path, line, f"value {value} for period {period} is not a finite number")
+        number, period, value = rows[0]
+        if math.isfinite(value):
+            bound = f"{MAX_ABS_VALUE:.0e}".replace("e+", "e")
+            problem = (
+                f"value {value:g} for period {period} is too large: beyond ±{bound}, "
+                "far outside any published statistic (the models sum values as DECIMAL(38, 12))"
+            )
+        else:
+            problem = f"value {value} for period {period} is not a finite number"
+        if record == "line":
+            raise ExtractError(path, number, problem)
+        raise ExtractError(path, None, f"{record} {number}: {problem}")
 
 
 def unknown_flag_warning(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[str]:

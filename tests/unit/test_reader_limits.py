@@ -1,6 +1,6 @@
-"""Limits of the readers: DuckDB running out of memory and a line too long to read are each refused with
-one line that names the file (and the line where known), says what is wrong and what to do, in every
-format and inside the loader's transaction."""
+"""Limits of the readers: DuckDB running out of memory, a line too long to read, and values beyond any
+published statistic are each refused with one line that names the file (and the line where known), says
+what is wrong and what to do, in every format and inside the loader's transaction."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from clusterobs import warehouse
 from clusterobs.landing import land_file
 from transforms import observations as observations_module
 from transforms.extracts import observations, read_extract
-from transforms.observations import ExtractError, reader_failure
+from transforms.observations import MAX_ABS_VALUE, ExtractError, reader_failure
+
+from ..formats import write_tsv
 
 MEMORY_LIMIT = "1MB"  # far below what reading any of the files below needs
 
@@ -215,3 +217,89 @@ def test_a_long_line_inside_the_load_names_the_users_file(tmp_path, short_lines)
     with warehouse.connect(tmp_path / "w.duckdb") as con, pytest.raises(ExtractError) as caught:
         warehouse.load_dataset(con, "x", [landed], "run-1")
     assert str(caught.value).startswith(f"{path}, line 4: line too long (40,000 bytes)")
+
+
+def test_the_value_bound_is_far_above_statistics_and_inside_decimal_38_12():
+    assert MAX_ABS_VALUE > 1e15 and MAX_ABS_VALUE * 100_000 < 1e26
+
+
+@pytest.mark.parametrize(
+    "cell", ["1e20", "-1e20", "1e308 p", "-1.5e25", "123456789012345678901234"]
+)
+def test_values_beyond_the_bound_are_refused_with_line_and_period(tmp_path, cell):
+    path = tmp_path / "x.tsv"
+    path.write_text(f"freq,geo\\TIME_PERIOD\t2020\t2021\nA,AT\t1\t2\nA,DE\t3\t{cell}\n")
+    with pytest.raises(ExtractError) as caught:
+        observations(path, "x")
+    assert caught.value.line == 3
+    assert caught.value.problem.startswith("value ") and "for period 2021 is too large" in str(
+        caught.value
+    )
+    assert "beyond ±1e20, far outside any published statistic" in str(caught.value)
+
+
+def test_values_just_below_the_bound_load(tmp_path):
+    path = tmp_path / "x.tsv"
+    path.write_text("freq,geo\\TIME_PERIOD\t2020\nA,AT\t99999999999999990000 p\nA,DE\t-9.9e19\n")
+    assert sorted(observations(path, "x")["value"]) == [-9.9e19, 99999999999999990000.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        (
+            "x.csv",
+            "DATAFLOW,freq,geo,TIME_PERIOD,OBS_VALUE\nESTAT:X(1.0),A,AT,2020,1\nESTAT:X(1.0),A,DE,2021,2e30\n",
+            "x.csv, line 3: value 2e+30 for period 2021",
+        ),
+        (
+            "x.json",
+            json.dumps(
+                {
+                    "version": "2.0",
+                    "class": "dataset",
+                    "id": ["freq", "geo", "time"],
+                    "size": [1, 1, 2],
+                    "dimension": {
+                        "freq": {"category": {"index": ["A"]}},
+                        "geo": {"category": {"index": ["AT"]}},
+                        "time": {"category": {"index": ["2020", "2021"]}},
+                    },
+                    "value": [1, 1e300],
+                }
+            ),
+            "x.json: cell index 1: value 1e+300 for period 2021",
+        ),
+        (
+            "x.xml",
+            '<m:StructureSpecificData xmlns:m="m"><DataSet><Series geo="AT" freq="A">'
+            '<Obs TIME_PERIOD="2020" OBS_VALUE="1"/><Obs TIME_PERIOD="2021" OBS_VALUE="-5E+21"/>'
+            "</Series></DataSet></m:StructureSpecificData>",
+            "x.xml: observation 2: value -5e+21 for period 2021",
+        ),
+    ],
+    ids=["sdmx-csv", "json-stat", "sdmx-ml"],
+)
+def test_huge_values_are_refused_in_every_format(tmp_path, name, text, where):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ExtractError) as caught:
+        observations(path, "x")
+    assert str(caught.value).startswith(str(tmp_path / where))
+    assert "is too large: beyond ±1e20" in str(caught.value)
+
+
+def test_a_huge_value_inside_the_load_loads_nothing(tmp_path):
+    good = land_file(
+        write_tsv(tmp_path / "nama_10r_2gdp.tsv"), tmp_path / "landing", "nama_10r_2gdp"
+    )
+    bad_path = tmp_path / "nama_10r_2gdp__bad.tsv"
+    bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t1e300\n")
+    bad = land_file(bad_path, tmp_path / "landing", "nama_10r_2gdp")
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        with pytest.raises(ExtractError) as caught:
+            warehouse.load_dataset(con, "nama_10r_2gdp", [good, bad], "run-1")
+        assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+    assert str(caught.value).startswith(
+        f"{bad_path}, line 2: value 1e+300 for period 2021 is too large"
+    )
