@@ -1,11 +1,13 @@
 """Hostile input: whatever bytes arrive, the TSV, SDMX-CSV and JSON-stat readers either load them whole
 or raise ExtractError (never another exception, never a hang), and a failed load leaves the warehouse
-as it was. Property-based (Hypothesis, bounded in examples and time), plus the named nasty cases."""
+as it was. Property-based (Hypothesis, bounded in examples and time) over cells and over the
+documents' structure, plus the named nasty cases."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,8 @@ from clusterobs import warehouse
 from clusterobs.landing import LandedFile, file_sha256
 from transforms.extracts import observations
 from transforms.observations import MAX_ABS_VALUE, ExtractError
+
+from ..formats import jsonstat_document
 
 FUZZ = settings(
     max_examples=60,
@@ -230,3 +234,110 @@ def test_a_refused_file_loads_nothing_and_leaves_the_previous_load(tmp_path):
     assert duckdb.connect(str(tmp_path / "w.duckdb")).sql(
         "select count(*) from raw.x"
     ).fetchall() == [(2,)]
+
+
+# Structure fuzzing: a valid document of each format mutated at random (keys and columns deleted,
+# retyped, duplicated, reordered, nested), not only its cells. Every outcome is a whole load or an
+# ExtractError that names the file in one line.
+
+STRUCTURE_FUZZ = settings(
+    max_examples=120,
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 12),
+        st.sampled_from([2**63, 10**30, 1e300, -0.0, 1.5, float("nan"), float("inf")]),
+        st.sampled_from(
+            ["", "x", "1", "2.5", "1e400", "time", "geo", "A", "AT11", "2020", ":", "c"]
+        ),
+        st.text(max_size=4),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["0", "1", "7", "index", "label", "category", "geo", "x"]),
+            children,
+            max_size=3,
+        ),
+    ),
+    max_leaves=6,
+)
+JSON_MUTATIONS = ["delete", "replace", "as string", "wrap in array", "duplicate", "rename", "copy"]
+
+
+def json_paths(node, prefix=()) -> list[tuple]:
+    """Every path (keys and indices) inside a parsed JSON document, the root excluded."""
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    paths = []
+    for key, child in children:
+        paths.append((*prefix, key))
+        paths += json_paths(child, (*prefix, key))
+    return paths
+
+
+def mutated_json(draw, document: dict) -> None:
+    """Apply one random structural change to `document` in place."""
+    if not json_paths(document):
+        return
+    path = draw(st.sampled_from(json_paths(document)))
+    *parents, key = path
+    parent = document
+    for step in parents:
+        parent = parent[step]
+    value = parent[key]
+    mutation = draw(st.sampled_from(JSON_MUTATIONS))
+    if mutation == "delete":
+        del parent[key]
+    elif mutation == "replace":
+        parent[key] = draw(JSON_VALUES)
+    elif mutation == "as string":
+        parent[key] = value if isinstance(value, str) else json.dumps(value)
+    elif mutation == "wrap in array":
+        parent[key] = [value]
+    elif mutation == "duplicate" and isinstance(value, list) and value:
+        value.append(value[draw(st.integers(0, len(value) - 1))])
+    elif mutation == "duplicate" and isinstance(value, dict) and value:
+        value[draw(st.sampled_from(["0", "x", "GEO", "TIME"]))] = value[next(iter(value))]
+    elif mutation == "rename" and isinstance(parent, dict):
+        parent[draw(st.sampled_from([key.upper(), key.lower(), key + " ", "x"]))] = parent.pop(key)
+    elif mutation == "copy":  # another part of the document in its place
+        other = draw(st.sampled_from(json_paths(document)))
+        source = document
+        for step in other:
+            source = source[step]
+        parent[key] = json.loads(json.dumps(source))
+
+
+@STRUCTURE_FUZZ
+@given(data=st.data(), dense=st.booleans(), mutations=st.integers(1, 3))
+def test_any_json_stat_structure_loads_whole_or_is_refused(
+    tmp_path_factory, data, dense, mutations
+):
+    document = jsonstat_document(dense=dense)
+    for _ in range(mutations):
+        mutated_json(data.draw, document)
+    path = tmp_path_factory.mktemp("json") / "x.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    frame = refused_in_one_line_or_loaded(path)
+    if frame is not None:
+        assert frame.height <= math.prod(document["size"])
+        assert all(abs(v) < MAX_ABS_VALUE for v in frame["value"].drop_nulls())
+
+
+def refused_in_one_line_or_loaded(path: Path, dataset: str | None = None) -> pl.DataFrame | None:
+    """`loaded_or_refused`, and a refusal names the file in one line."""
+    try:
+        return observations(path, dataset)
+    except ExtractError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return None
