@@ -341,3 +341,51 @@ def refused_in_one_line_or_loaded(path: Path, dataset: str | None = None) -> pl.
     except ExtractError as exc:
         assert str(exc).startswith(str(path)) and "\n" not in str(exc)
         return None
+
+
+SDMX_CSV_COLUMNS = ["DATAFLOW", "LAST UPDATE", "freq", "unit", "geo", "TIME_PERIOD", "OBS_VALUE",
+                    "OBS_FLAG", "CONF_STATUS"]  # fmt: skip
+SDMX_CSV_EXTRA = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "OBS_COMMENT", "", "value", "a b", "a_b",
+                  "geo: Geopolitical entity", '"quoted"', "Ö", "TIME_PERIOD", "DATAFLOW"]  # fmt: skip
+
+
+@STRUCTURE_FUZZ
+@given(
+    data=st.data(),
+    n_rows=st.integers(0, 5),
+    header_separator=st.sampled_from([",", ";"]),
+    row_separator=st.sampled_from([",", ",", ";"]),
+)
+def test_any_sdmx_csv_structure_loads_whole_or_is_refused(
+    tmp_path_factory, data, n_rows, header_separator, row_separator
+):
+    columns = list(SDMX_CSV_COLUMNS)
+    for _ in range(data.draw(st.integers(0, 3))):
+        change = data.draw(st.sampled_from(["drop", "duplicate", "extra", "move"]))
+        k = data.draw(st.integers(0, len(columns) - 1))
+        if change == "drop" and len(columns) > 1:
+            columns.pop(k)
+        elif change == "duplicate":
+            columns.insert(data.draw(st.integers(0, len(columns))), columns[k])
+        elif change == "extra":
+            columns.insert(k, data.draw(st.sampled_from(SDMX_CSV_EXTRA)))
+        elif change == "move":
+            columns.insert(data.draw(st.integers(0, len(columns) - 1)), columns.pop(k))
+    header = columns if data.draw(st.booleans()) else data.draw(st.permutations(columns))
+    cells = {"DATAFLOW": "ESTAT:NAMA_10R_2GDP(1.0)", "STRUCTURE": "dataflow", "ACTION": "I",
+             "STRUCTURE_ID": "ESTAT:NAMA_10R_2GDP(1.0)", "LAST UPDATE": "28/11/26 11:00:00",
+             "freq": "A", "unit": "MIO_EUR", "OBS_FLAG": "p", "CONF_STATUS": "F"}  # fmt: skip
+    lines = [header_separator.join(header)]
+    for i in range(n_rows):
+        row = {**cells, "geo": f"AT{i}", "TIME_PERIOD": "2020", "OBS_VALUE": f"{i}.5"}
+        values = [row.get(c, "x") for c in columns]  # the columns before the header's reordering
+        width = data.draw(
+            st.sampled_from([len(values), len(values), len(values) - 1, len(values) + 1])
+        )
+        lines.append(row_separator.join([*values, "y"][:width]))
+    path = tmp_path_factory.mktemp("csv") / "x.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame = refused_in_one_line_or_loaded(path, "nama_10r_2gdp")
+    if frame is not None:
+        assert frame.height == n_rows  # every row, once
+        assert all(abs(v) < MAX_ABS_VALUE for v in frame["value"].drop_nulls())

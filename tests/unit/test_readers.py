@@ -297,3 +297,57 @@ def test_real_dataflow_metadata_holds_no_observations(shared_dir):
         observations(
             shared_dir / "eurostat_realdata" / "duckdb-eurostat_DEMO_R_D2JAN---dataflow.json"
         )
+
+
+SDMX_CSV_ROW = "ESTAT:NAMA_10R_2GDP(1.0),A,AT11,2020,1.5"
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        ("DATAFLOW,freq,geo,TIME_PERIOD,OBS_VALUE,OBS_VALUE", SDMX_CSV_ROW + ",2", "line 1: column 'OBS_VALUE' appears twice in the header"),
+        ("DATAFLOW,freq,geo,TIME_PERIOD,TIME_PERIOD,OBS_VALUE", "ESTAT:X(1.0),A,AT,2020,2021,1", "line 1: column 'TIME_PERIOD' appears twice in the header"),
+        ("DATAFLOW,freq,geo,Geo,TIME_PERIOD,OBS_VALUE", "ESTAT:X(1.0),A,AT,AT,2020,1", "line 1: a dimension appears twice in the header"),
+        ("DATAFLOW,freq,a b,a_b,TIME_PERIOD,OBS_VALUE", "ESTAT:X(1.0),A,AT,AT,2020,1", "line 1: columns 'a b' and 'a_b' name the same column"),
+        ("DATAFLOW,freq,geo,OBS_VALUE", "ESTAT:X(1.0),A,AT,1", "line 1: SDMX-CSV header must have TIME_PERIOD and OBS_VALUE"),
+        ("DATAFLOW;freq;geo;TIME_PERIOD;OBS_VALUE", SDMX_CSV_ROW, "malformed SDMX-CSV (Invalid Input Error: CSV Error on Line: 2: Expected Number of Columns: 5 Found: 1)"),
+        ("DATAFLOW,freq,geo,TIME_PERIOD,OBS_VALUE", SDMX_CSV_ROW + ",x", "Expected Number of Columns: 5 Found: 6"),
+        ("STRUCTURE,ACTION,freq,geo,TIME_PERIOD,OBS_VALUE", "dataflow,I,A,AT,2020,1", "line 2: no dataset named in column STRUCTURE_ID or DATAFLOW"),
+        ("DATAFLOW,freq,geo,TIME_PERIOD,OBS_VALUE", "ESTAT:X(1.0),A,AT,20'20,1", "line 2: unrecognised period \"20'20\""),
+    ],
+    ids=["value twice", "time twice", "dimension twice", "same column", "no time", "wrong separator",
+         "extra cell", "2.0 without STRUCTURE_ID", "quote in period"],
+)  # fmt: skip
+def test_bad_sdmx_csv_structure_is_refused_in_one_line(tmp_path, header, row, message):
+    path = tmp_path / "x.csv"
+    path.write_text(f"{header}\n{row}\n")
+    with pytest.raises(ExtractError) as caught:
+        observations(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        ("\ufeffDATAFLOW,freq,geo,TIME_PERIOD,OBS_VALUE", SDMX_CSV_ROW),
+        ('"DATAFLOW","freq","geo: Geopolitical entity, reporting","TIME_PERIOD","OBS_VALUE"', SDMX_CSV_ROW),
+        ("OBS_VALUE,TIME_PERIOD,geo,freq,DATAFLOW", "1.5,2020,AT11,A,ESTAT:NAMA_10R_2GDP(1.0)"),
+    ],
+    ids=["byte order mark", "quoted labels with the separator", "reordered"],
+)  # fmt: skip
+def test_sdmx_csv_header_variants_load(tmp_path, header, row):
+    path = tmp_path / "x.csv"
+    path.write_text(f"{header}\n{row}\n")
+    rows = observations(path)
+    assert rows.select("dataset", "freq", "geo", "period", "value").rows() == [
+        ("nama_10r_2gdp", "A", "AT11", "2020", 1.5)
+    ]
+
+
+def test_gzip_sdmx_csv_loads(tmp_path):
+    import gzip
+
+    path = tmp_path / "x.csv"  # a landed file keeps no .gz suffix
+    path.write_bytes(gzip.compress(write_sdmx_csv(tmp_path / "plain.csv").read_bytes()))
+    assert observations(path).height == len(OBSERVATIONS)
