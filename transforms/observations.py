@@ -269,9 +269,10 @@ def raise_on_duplicates(
     ).fetchall()
     if rows:
         first, second = rows[0]
-        raise ExtractError(
-            path, second, f"duplicate observation: same dimensions and period as {unit} {first}"
-        )
+        problem = f"duplicate observation: same dimensions and period as {unit} {first}"
+        if unit == "line":
+            raise ExtractError(path, second, problem)
+        raise ExtractError(path, None, f"{unit} {second}: {problem}")
 
 
 def stored_columns(dimensions: list[str]) -> list[str]:

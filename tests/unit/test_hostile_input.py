@@ -1,6 +1,6 @@
-"""Hostile input: whatever bytes arrive, the TSV, SDMX-CSV and JSON-stat readers either load them whole
-or raise ExtractError (never another exception, never a hang), and a failed load leaves the warehouse
-as it was. Property-based (Hypothesis, bounded in examples and time) over cells and over the
+"""Hostile input: whatever bytes arrive, the TSV, SDMX-CSV, JSON-stat and SDMX-ML readers either load them
+whole or raise ExtractError (never another exception, never a hang), and a failed load leaves the
+warehouse as it was. Property-based (Hypothesis, bounded in examples and time) over cells and over the
 documents' structure, plus the named nasty cases."""
 
 from __future__ import annotations
@@ -388,4 +388,70 @@ def test_any_sdmx_csv_structure_loads_whole_or_is_refused(
     frame = refused_in_one_line_or_loaded(path, "nama_10r_2gdp")
     if frame is not None:
         assert frame.height == n_rows  # every row, once
+        assert all(abs(v) < MAX_ABS_VALUE for v in frame["value"].drop_nulls())
+
+
+SDMX_ML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<m:StructureSpecificData xmlns:m="m" xmlns:u="u">\n'
+    "<m:Header><m:DataSetID>NAMA_10R_2GDP</m:DataSetID></m:Header>\n<u:DataSet>"
+)
+SDMX_ML_TAIL = "</u:DataSet>\n</m:StructureSpecificData>\n"
+
+
+def sdmx_ml_elements() -> list[str]:
+    """The elements of a small valid StructureSpecificData message, one a line."""
+    elements = [SDMX_ML_HEAD]
+    for geo in ("AT11", "AT12"):
+        elements.append(f'<Series freq="A" unit="MIO_EUR" geo="{geo}">')
+        for year, flag in (("2019", ""), ("2020", ' OBS_FLAG="p"')):
+            elements.append(f'<Obs TIME_PERIOD="{year}" OBS_VALUE="1{year[-1]}.5"{flag}/>')
+        elements.append("</Series>")
+    return [*elements, SDMX_ML_TAIL]
+
+
+SDMX_ML_ATTRIBUTES = ['freq="A"', 'geo="AT11"', 'sex="T"', 'TIME_PERIOD="2021"', 'OBS_VALUE="x"',
+                      'OBS_VALUE="1e300"', 'CONF_STATUS="C"', "geo='AT13'", 'xsi:type="t"']  # fmt: skip
+
+
+@STRUCTURE_FUZZ
+@given(data=st.data(), mutations=st.integers(1, 3))
+def test_any_sdmx_ml_structure_loads_whole_or_is_refused(tmp_path_factory, data, mutations):
+    elements = sdmx_ml_elements()
+    for _ in range(mutations):
+        if not elements:
+            break
+        k = data.draw(st.integers(0, len(elements) - 1))
+        change = data.draw(
+            st.sampled_from(["delete", "duplicate", "move", "drop attribute", "add attribute",
+                             "rename", "self-close", "cut"])
+        )  # fmt: skip
+        element = elements[k]
+        if change == "delete":
+            elements.pop(k)
+        elif change == "duplicate":
+            elements.insert(data.draw(st.integers(0, len(elements))), element)
+        elif change == "move":
+            elements.insert(data.draw(st.integers(0, len(elements) - 1)), elements.pop(k))
+        elif change == "drop attribute" and "=" in element:
+            attributes = element.split(" ")
+            attributes.pop(data.draw(st.integers(1, len(attributes) - 1)))
+            elements[k] = " ".join(attributes) + ("" if attributes[-1].endswith(">") else ">")
+        elif change == "add attribute" and element.startswith(("<Series", "<Obs")):
+            name, rest = element.split(" ", 1)
+            elements[k] = f"{name} {data.draw(st.sampled_from(SDMX_ML_ATTRIBUTES))} {rest}"
+        elif change == "rename":
+            elements[k] = element.replace(
+                "Series", data.draw(st.sampled_from(["series", "Obs", "Group"]))
+            )
+        elif change == "self-close" and element.endswith('">'):
+            elements[k] = element[:-1] + "/>"
+        elif change == "cut":
+            text = "\n".join(elements)
+            elements = [text[: data.draw(st.integers(0, len(text)))]]
+    text = "\n".join(elements)
+    path = tmp_path_factory.mktemp("xml") / "x.xml"
+    path.write_text(text, encoding="utf-8")
+    frame = refused_in_one_line_or_loaded(path)
+    if frame is not None:
+        assert frame.height == text.count("<Obs ") + text.count("<Obs/")  # every observation, once
         assert all(abs(v) < MAX_ABS_VALUE for v in frame["value"].drop_nulls())

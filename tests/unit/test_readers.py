@@ -15,6 +15,7 @@ from ..formats import (
     jsonstat_document,
     write_jsonstat,
     write_sdmx_csv,
+    write_sdmx_ml,
     write_tsv,
 )
 
@@ -49,6 +50,7 @@ def tsv_rows(tmp_path):
         (lambda p: write_sdmx_csv(p / "x.csv", "2.0", ","), False),
         (lambda p: write_jsonstat(p / "x.json"), True),
         (lambda p: write_jsonstat(p / "x.json", dense=True), True),
+        (lambda p: write_sdmx_ml(p / "x.xml"), False),
     ],
     ids=[
         "sdmx-csv-1.0",
@@ -56,6 +58,7 @@ def tsv_rows(tmp_path):
         "sdmx-csv-2.0",
         "json-stat-sparse",
         "json-stat-dense",
+        "sdmx-ml",
     ],
 )
 def test_every_format_gives_the_same_observations_as_tsv(tmp_path, tsv_rows, writer, sparse):
@@ -351,3 +354,80 @@ def test_gzip_sdmx_csv_loads(tmp_path):
     path = tmp_path / "x.csv"  # a landed file keeps no .gz suffix
     path.write_bytes(gzip.compress(write_sdmx_csv(tmp_path / "plain.csv").read_bytes()))
     assert observations(path).height == len(OBSERVATIONS)
+
+
+SDMX_ML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<m:StructureSpecificData xmlns:m="m" xmlns:u="u">'
+    "<m:Header><m:DataSetID>NAMA_10_GDP</m:DataSetID></m:Header><u:DataSet>\n{body}"
+    "</u:DataSet>\n</m:StructureSpecificData>\n"
+)
+SERIES = (
+    '<Series geo="{geo}" unit="CP_MEUR" freq="A">\n<Obs TIME_PERIOD="2012" OBS_VALUE="1.5"/>\n'
+    '<Obs TIME_PERIOD="2013" OBS_VALUE="2" OBS_FLAG="p"/>\n</Series>\n'
+)
+OBS = '<Obs TIME_PERIOD="2014" OBS_VALUE="3"/>\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (SDMX_ML.format(body=SERIES.format(geo="LU"))[:-40], "the message does not end with its closing StructureSpecificData tag: a truncated download?"),
+        (SDMX_ML.format(body=OBS + SERIES.format(geo="LU")), "observation 1: the Obs element is not inside a Series"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") + OBS), "observation 3: the Obs element is not inside a Series"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU").replace("</Series>\n", "") + SERIES.format(geo="BE") + "</Series>"), "Series element 2 is inside another Series"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") + "</Series>"), "a closing Series tag after Series element 1 closes no Series"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") + SERIES.format(geo="BE").replace("</Series>", "")), "Series element 2 is not closed"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") + SERIES.format(geo="BE").replace(' geo="BE"', "")), "Series element 2 lacks attribute(s) geo of the first Series"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") + SERIES.format(geo='BE" sex="T')), "Series element 2 has attribute(s) sex that the first Series has not"),
+        (SDMX_ML.format(body=SERIES.format(geo='LU" geo="BE')), "Series element 1 has attribute 'geo' twice"),
+        (SDMX_ML.format(body="<Series>" + OBS + "</Series>"), "the first Series element has no dimension attributes"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU").replace('TIME_PERIOD="2013" ', "")), "observation 2: the Obs element has no TIME_PERIOD"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU").replace('"2"', '"1,5"')), "observation 2: non-numeric OBS_VALUE '1,5'"),
+        (SDMX_ML.format(body=SERIES.format(geo="LU") * 2), "observation 3: duplicate observation: same dimensions and period as observation 1"),
+        (SDMX_ML.format(body=OBS), "no Series elements found in the SDMX-ML message"),
+    ],
+    ids=["truncated", "obs before any series", "obs after a series", "nested series", "stray closing tag",
+         "series not closed", "series without a dimension", "series with another dimension",
+         "attribute twice", "series without attributes", "obs without period", "non-numeric value",
+         "duplicate observation", "flat observations"],
+)  # fmt: skip
+def test_bad_sdmx_ml_structure_is_refused_in_one_line(tmp_path, text, message):
+    path = tmp_path / "x.xml"
+    path.write_text(text)
+    with pytest.raises(ExtractError) as caught:
+        observations(path)
+    assert str(caught.value) == f"{path}: {message}" or str(caught.value).startswith(
+        f"{path}: {message}"
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t,
+        lambda t: t.replace('"', "'"),
+        lambda t: t.replace('unit="CP_MEUR" geo="BE"', 'geo="BE" unit="CP_MEUR"'),
+        lambda t: t.replace(' OBS_FLAG="p"/>', ' OBS_FLAG="p"><Annotations/></Obs>'),
+        lambda t: t.replace("<u:DataSet>\n", '<u:DataSet>\n<Series geo="XX" unit="CP_MEUR" freq="A"/>\n'),
+    ],
+    ids=["as written", "single quotes", "attributes in another order", "obs with children", "empty series"],
+)  # fmt: skip
+def test_sdmx_ml_variants_load(tmp_path, change):
+    path = tmp_path / "x.xml"
+    path.write_text(change(SDMX_ML.format(body=SERIES.format(geo="LU") + SERIES.format(geo="BE"))))
+    rows = observations(path)
+    assert rows.select("geo", "period", "value", "flags").sort("geo", "period").rows() == [
+        ("BE", "2012", 1.5, None), ("BE", "2013", 2.0, "p"), ("LU", "2012", 1.5, None), ("LU", "2013", 2.0, "p"),
+    ]  # fmt: skip
+
+
+def test_sdmx_ml_gzip_and_not_utf8(tmp_path):
+    import gzip
+
+    text = SDMX_ML.format(body=SERIES.format(geo="LU"))
+    path = tmp_path / "x.xml"
+    path.write_bytes(gzip.compress(text.encode()))
+    assert observations(path).height == 2
+    path.write_bytes(text.replace("LU", "L\u00dc").encode("latin-1"))
+    with pytest.raises(ExtractError, match=r"x\.xml: not UTF-8 text"):
+        observations(path)
