@@ -1,4 +1,5 @@
-"""Writers of Eurostat formats for tests: the same observations as TSV, SDMX-CSV 1.0/2.0 and JSON-stat 2.0."""
+"""Writers of Eurostat formats for tests: the same observations as TSV, SDMX-CSV 1.0/2.0, JSON-stat 2.0 and
+SDMX-ML 2.1 StructureSpecificData."""
 
 from __future__ import annotations
 
@@ -109,4 +110,32 @@ def jsonstat_document(
 
 def write_jsonstat(path: Path, dense: bool = False, rows=OBSERVATIONS) -> Path:
     path.write_text(json.dumps(jsonstat_document(rows, dense)))
+    return path
+
+
+def write_sdmx_ml(path: Path, rows=OBSERVATIONS, dataset: str = "NAMA_10R_2GDP") -> Path:
+    """A StructureSpecificData message, one Series per series key; confidentiality in CONF_STATUS."""
+    series: dict[tuple, list[str]] = {}
+    for *dims, period, value, flags in rows:
+        value_attr = "" if value is None else f' OBS_VALUE="{value!r}"'
+        flag = (flags or "").replace("c", "")
+        flag_attr = f' OBS_FLAG="{flag}"' if flag else ""
+        conf_attr = ' CONF_STATUS="C"' if flags and "c" in flags else ""
+        series.setdefault(tuple(dims), []).append(
+            f'<Obs TIME_PERIOD="{period}"{value_attr}{flag_attr}{conf_attr}/>'
+        )
+    body = "".join(
+        "<Series "
+        + " ".join(f'{d}="{c}"' for d, c in zip(DIMENSIONS, dims, strict=True))
+        + ">\n"
+        + "\n".join(observations)
+        + "\n</Series>\n"
+        for dims, observations in series.items()
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<m:StructureSpecificData xmlns:m="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">\n'
+        f"<m:Header><m:DataSetID>{dataset}</m:DataSetID></m:Header>\n<DataSet>\n{body}</DataSet>\n"
+        "</m:StructureSpecificData>\n"
+    )
     return path

@@ -14,17 +14,23 @@ from pathlib import Path
 
 import duckdb
 
+from transforms import observations
 from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    csv_line_options,
     dimension_domains,
     dimension_type,
     drop_scratch,
     finalised_observations,
+    first_line_of,  # noqa: F401  (moved there; kept importable here)
+    line_too_long,
     period_table,
     quoted,
+    raise_on_long_last_line,
     raise_on_unparsed,
+    reader_failure,
     scratch_prefix,
     unknown_flag_warning,
 )
@@ -45,14 +51,19 @@ def is_gzip(path: Path) -> bool:
 
 
 def header_line(path: Path) -> str:
-    """First line of a plain or gzip text file, without its line ending."""
+    """First line of a plain or gzip text file, without its line ending or a byte order mark (at most
+    MAX_LINE_BYTES long)."""
     opener = gzip.open if is_gzip(path) else open
+    limit = observations.MAX_LINE_BYTES
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            line = handle.readline(1 << 20)
+            line = handle.readline(limit + 1)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise ExtractError(path, 1, f"cannot read the header ({exc})") from exc
-    return line.rstrip("\r\n")
+    line = line.rstrip("\r\n")
+    if len(line) > limit:
+        raise line_too_long(path)
+    return line.removeprefix("\ufeff")
 
 
 def parsed_header(path: Path, line: str | None = None) -> TsvHeader:
@@ -104,6 +115,7 @@ def read_tsv(
     wide, cells = f"{work}_wide", f"{work}_cells"
     record_number = "record_number"  # replaced below by the line number derived from the rowid
     n_dims = len(header.dimensions)
+    raise_on_long_last_line(path)
     try:
         try:
             # Series keys are split once per line here, so the unpivot below only copies them.
@@ -119,16 +131,14 @@ def read_tsv(
                     from read_csv(
                         ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
                         quote = '', escape = '', null_padding = false, strict_mode = true,
-                        compression = '{"gzip" if is_gzip(path) else "none"}'
+                        compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()}
                     )
                 )
                 """,
                 [str(path)],
             )
         except duckdb.Error as exc:
-            raise ExtractError(
-                path, None, f"malformed TSV or damaged file ({first_line_of(exc)})"
-            ) from exc
+            raise reader_failure(path, exc, "malformed TSV or damaged file") from exc
         # The wide table keeps the file's line order, so a line's number follows from its rowid (cheaper
         # than row_number(), which makes the parallel CSV read wait for one window over every line).
         # Inside a transaction rowids start at a large offset, hence the first rowid.
@@ -214,8 +224,3 @@ def read_tsv(
         warnings=unknown_flag_warning(con, target, path),
         series=n_series,
     )
-
-
-def first_line_of(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

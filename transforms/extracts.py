@@ -14,7 +14,13 @@ import polars as pl
 
 from transforms.eurostat_tsv import is_gzip, read_tsv
 from transforms.jsonstat import read_jsonstat
-from transforms.observations import ExtractError, ParsedExtract, quoted, raise_on_non_finite
+from transforms.observations import (
+    ExtractError,
+    ParsedExtract,
+    quoted,
+    raise_on_non_finite,
+    reader_failure,
+)
 from transforms.sdmx_csv import dataset_from_structure, looks_like_sdmx_csv, read_sdmx_csv
 from transforms.sdmx_ml import looks_like_sdmx_ml, read_sdmx_ml
 
@@ -106,17 +112,28 @@ READERS: dict[str, Callable[..., ParsedExtract]] = {
 }
 
 
+# What a reader's record_number counts (the line of an error when it is a line).
+RECORDS = {"tsv": "line", "sdmx-csv": "line", "json-stat": "cell index", "sdmx-ml": "observation"}
+
+
 def read_extract(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     dataset: str | None = None,
     target: str | None = None,
 ) -> ParsedExtract:
-    """Parse any supported extract into a temp table on `con` (long schema); the dataset is checked if given."""
+    """Parse any supported extract into a temp table on `con` (long schema); the dataset is checked if given.
+
+    A DuckDB error the reader did not name (out of memory, say) becomes an ExtractError naming the file;
+    inside a transaction nothing runs after it, so it is the error the user sees."""
     path = Path(path)
     target = target or f"_extract_{next(_counter)}"
-    parsed = READERS[sniffed_format(path)](con, path, dataset, target)
-    raise_on_non_finite(con, parsed.table, path)
+    fmt = sniffed_format(path)
+    try:
+        parsed = READERS[fmt](con, path, dataset, target)
+        raise_on_non_finite(con, parsed.table, path, RECORDS[fmt])
+    except duckdb.Error as exc:
+        raise reader_failure(path, exc, "DuckDB could not read the file") from exc
     if dataset and parsed.dataset != dataset:
         con.execute(f"drop table if exists {target}")
         raise ExtractError(path, None, f"holds dataset {parsed.dataset!r}, expected {dataset!r}")

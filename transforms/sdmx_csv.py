@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
+import csv
 import re
 from pathlib import Path
 
 import duckdb
 
-from transforms.eurostat_tsv import first_line_of, header_line
+from transforms.eurostat_tsv import header_line, is_gzip
 from transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
+    csv_line_options,
     dimension_name,
     drop_scratch,
     finalised_observations,
+    normalised_period,
     period_table,
     quoted,
     raise_on_duplicates,
+    raise_on_long_last_line,
     raise_on_unparsed,
+    reader_failure,
     scratch_prefix,
+    sql_literal,
     unknown_flag_warning,
 )
 
@@ -64,7 +69,7 @@ def read_sdmx_csv(
     work = scratch_prefix(target)
     header = header_line(path)
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    raw_columns = [c.strip().strip('"') for c in header.split(delimiter)]
+    raw_columns = [c.strip() for c in next(csv.reader([header], delimiter=delimiter))]
     lowered = [
         dimension_name(c) if ":" in c and not c.lower().startswith("last update") else c.lower()
         for c in raw_columns
@@ -75,34 +80,45 @@ def read_sdmx_csv(
     version = "2.0" if "structure" in lowered else "1.0"
     check_dimensions(path, dimensions)
     names = [re.sub(r"\W+", "_", c) for c in lowered]
-    columns = dict.fromkeys(names, "VARCHAR")
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            first, again = raw_columns[names.index(name)], raw_columns[k]
+            problem = (
+                f"column {again!r} appears twice in the header"
+                if first.lower() == again.lower()
+                else f"columns {first!r} and {again!r} name the same column"
+            )
+            raise ExtractError(path, 1, problem)
+    columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     raw = f"{work}_raw"
+    raise_on_long_last_line(path)
     try:
         con.execute(
             f"""
             create or replace temp table {raw} as
             select row_number() over () + 1 as record_number, *
-            from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns!r},
-                          quote = '"', escape = '"', strict_mode = true)
+            from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns},
+                          quote = '"', escape = '"', strict_mode = true,
+                          compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()})
             """,
             [str(path), delimiter],
         )
     except duckdb.Error as exc:
-        raise ExtractError(path, None, f"malformed SDMX-CSV ({first_line_of(exc)})") from exc
+        raise reader_failure(path, exc, "malformed SDMX-CSV") from exc
     try:
-        structure_col = "structure_id" if version == "2.0" else "dataflow"
+        # SDMX-CSV 2.0 names the dataflow in STRUCTURE_ID, 1.0 in DATAFLOW
+        structure_col = next((c for c in ("structure_id", "dataflow") if c in names), None)
         updated = None
         if "last_update" in names:
             updated = con.execute(f"select max(last_update) from {raw}").fetchall()[0][0]
-        found_dataset = dataset_from_structure(
+        found_dataset = structure_col and dataset_from_structure(
             con.execute(f"select any_value({structure_col}) from {raw}").fetchall()[0][0]
         )
         dataset = found_dataset or dataset  # what the file declares wins; read_extract checks it
         if not dataset:
+            column = structure_col.upper() if structure_col else "STRUCTURE_ID or DATAFLOW"
             raise ExtractError(
-                path,
-                2,
-                f"no dataset named in column {structure_col.upper()}; pass the dataset name",
+                path, 2, f"no dataset named in column {column}; pass the dataset name"
             )
         labels = [
             r[0]
@@ -113,9 +129,9 @@ def read_sdmx_csv(
         try:
             periods = period_table(labels)
         except ValueError as exc:
+            bad = next(label for label in labels if not _is_period(label))
             line = con.execute(
-                f"select min(record_number) from {raw} where trim(time_period) = ?",
-                [str(exc).split("'")[1]],
+                f"select min(record_number) from {raw} where trim(time_period) = ?", [bad]
             ).fetchall()[0][0]
             raise ExtractError(path, line, str(exc)) from exc
         con.register(f"{work}_periods", periods)
@@ -158,11 +174,8 @@ def read_sdmx_csv(
         raise_on_duplicates(con, cells, path, dimensions)
         raise_on_unparsed(con, cells, path, (":", "NaN"), "OBS_VALUE must be a number or empty")
         finalised_observations(con, cells, target, dataset, dimensions)
-        con.execute(f"drop table if exists {cells}")
     finally:
-        drop_scratch(con, f"table {raw}")
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(f"{work}_periods")
+        drop_scratch(con, f"table {work}_cells", f"frame {work}_periods", f"table {raw}")
     return ParsedExtract(
         target,
         dataset,
@@ -171,3 +184,11 @@ def read_sdmx_csv(
         str(updated) if updated else None,
         unknown_flag_warning(con, target, path),
     )
+
+
+def _is_period(label: str) -> bool:
+    try:
+        normalised_period(label)
+    except ValueError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -9,9 +10,18 @@ import pytest
 
 from clusterobs import warehouse
 from clusterobs.landing import land_file
+from transforms import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
+from transforms.extracts import observations
 from transforms.observations import ExtractError
 
-from ..formats import OBSERVATIONS, write_sdmx_csv, write_tsv
+from ..formats import (
+    OBSERVATIONS,
+    jsonstat_document,
+    write_jsonstat,
+    write_sdmx_csv,
+    write_sdmx_ml,
+    write_tsv,
+)
 
 
 @pytest.fixture
@@ -203,3 +213,81 @@ def test_a_truncated_gzip_inside_the_load_names_the_users_file(tmp_path, con):
     message = str(caught.value)
     assert message.startswith(str(cut)) and "landing" not in message
     assert "malformed TSV or damaged file" in message or "truncated" in message
+
+
+def broken_jsonstat(change) -> str:
+    document = jsonstat_document()
+    change(document)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("x.tsv", "freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t1\t2\n",
+         "malformed TSV or damaged file (Invalid Input Error: CSV Error on Line: 2: Expected Number of Columns: 2 Found: 3)"),
+        ("x.tsv", "freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR\t1\n", "line 2: series key has 2 parts"),
+        ("x.csv", "DATAFLOW,freq,unit,geo,TIME_PERIOD,OBS_VALUE\nESTAT:NAMA_10R_2GDP(1.0),A,MIO_EUR,AT13\n",
+         "malformed SDMX-CSV (Invalid Input Error: CSV Error on Line: 2: Expected Number of Columns: 6 Found: 4)"),
+        ("x.csv", "DATAFLOW,freq,unit,geo,TIME_PERIOD,OBS_VALUE\nESTAT:NAMA_10R_2GDP(1.0),A,MIO_EUR,AT13,2021,1\n"
+         "ESTAT:NAMA_10R_2GDP(1.0),A,MIO_EUR,AT13,2021X,2\n", "line 3: unrecognised period '2021X'"),
+        ("x.json", '{"version": "2.0", "class": "dataset", "id": [', "not valid JSON"),
+        ("x.json", broken_jsonstat(lambda d: d.update(value={"0": "1250.5"})),
+         """'value' entry 0 is "1250.5" (a string), not a number or null"""),
+        ("x.json", broken_jsonstat(lambda d: d.update(status={"x": "c"})), "'status' key 'x' is not a cell index"),
+        ("x.json", broken_jsonstat(lambda d: d.pop("id")), "no 'id': not a JSON-stat 2.0 dataset"),
+        ("x.xml", '<m:StructureSpecificData xmlns:m="m"><m:DataSetID>NAMA_10R_2GDP</m:DataSetID><DataSet>'
+         '<Series geo="AT" freq="A"><Obs TIME_PERIOD="2020" OBS_VALUE="1"/><Obs TIME_PERIOD="2020" OBS_VALUE="2"/>'
+         "</Series></DataSet></m:StructureSpecificData>", "observation 2: duplicate observation"),
+    ],
+    ids=["tsv ragged line", "tsv short key", "sdmx-csv short row", "sdmx-csv bad period", "json truncated",
+         "json-stat string value", "json-stat bad status key", "json-stat without id", "sdmx-ml duplicate"],
+)  # fmt: skip
+def test_inside_the_load_the_readers_own_error_reaches_the_user(tmp_path, con, name, text, message):
+    """Readers run inside the loader's transaction: after a failed DuckDB statement it is aborted, and
+    the error the user sees is the reader's (the same as outside a load), never 'transaction is aborted'."""
+    good = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
+    warehouse.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
+    before = raw_rows(con)
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ExtractError) as caught:
+        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+    assert "aborted" not in str(caught.value) and "landing" not in str(caught.value)
+    with pytest.raises(ExtractError) as outside:
+        observations(path, "nama_10r_2gdp")
+    assert str(outside.value) == str(caught.value)
+    assert raw_rows(con) == before  # rolled back; the connection works
+
+
+@pytest.mark.parametrize(
+    ("reader", "writer"),
+    [
+        (eurostat_tsv, lambda p: write_tsv(p / "x.tsv")),
+        (sdmx_csv, lambda p: write_sdmx_csv(p / "x.csv")),
+        (jsonstat, lambda p: write_jsonstat(p / "x.json")),
+        (sdmx_ml, lambda p: write_sdmx_ml(p / "x.xml")),
+    ],
+    ids=["tsv", "sdmx-csv", "json-stat", "sdmx-ml"],
+)
+def test_a_duckdb_error_late_in_any_reader_is_not_replaced_inside_the_load(
+    tmp_path, con, monkeypatch, reader, writer
+):
+    """A DuckDB statement failing after a reader made its scratch tables (here where it writes the long
+    table): its cleanup does not replace the error with 'Current transaction is aborted'."""
+
+    def failing(connection, *args, **kwargs):
+        connection.execute("select 'not a number'::integer")
+
+    monkeypatch.setattr(reader, "finalised_observations", failing)
+    path = writer(tmp_path)
+    with pytest.raises(ExtractError) as caught:
+        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-1")
+    assert str(caught.value) == (
+        f"{path}: DuckDB could not read the file (Conversion Error: Could not convert string "
+        "'not a number' to INT32)"
+    )
+    monkeypatch.undo()
+    result = warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
+    assert result.status == "loaded" and result.observations == observations(path).height
