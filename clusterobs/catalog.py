@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from clusterobs import models
-from clusterobs.settings import PROJECT_ROOT
-from transforms.observations import quoted, sql_literal
+from clusterobs.paths import PROJECT_ROOT
+from transforms.sql_text import quoted, sql_literal
 
 COLUMN_DOCS = sorted((PROJECT_ROOT / "docs").glob("*_tables.md"))
 DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md"

@@ -23,11 +23,6 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
-def _quiet_prefect_defaults() -> None:
-    """Defaults for a local run with the ephemeral Prefect API (a user's own settings win)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
 def setting_error(exc) -> str:
     """One line for a pydantic settings error: the setting, where it can be set, and the problem."""
     first = exc.errors()[0]
@@ -78,11 +73,10 @@ def run(
             envvar="CLUSTEROBS_STRICT",
         ),
     ] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
 ) -> None:
     """Run the whole pipeline (ingest, validate, build, export) and publish the outputs atomically."""
-    _quiet_prefect_defaults()
-    if quiet or as_json:
-        _quiet_logs()
+    mode = output_mode(quiet or as_json, verbose)
     from pydantic import ValidationError
 
     from clusterobs.preflight import check_run_configuration
@@ -101,7 +95,7 @@ def run(
         raise typer.Exit(2) from None
     started = time.perf_counter()
     with writer_lock(settings, "clusterobs run"):
-        summary = _run_pipeline(settings, source, quiet)
+        summary = _run_pipeline(settings, source, mode)
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2))
         return
@@ -121,43 +115,141 @@ def run(
     _print_summary(summary, time.perf_counter() - started)
 
 
-def _run_pipeline(settings, source: str, quiet: bool):
-    """The pipeline under the writer lock, against this command's Prefect API; a failure is one line
-    (the flow has logged it and kept the previous outputs) and exit 1."""
-    if not quiet:
+def _run_pipeline(settings, source: str, mode: str):
+    """The pipeline under the writer lock, against this command's Prefect API."""
+    if mode != "quiet":
         console.print(
-            f"clusterobs run: source [bold]{escape(source)}[/bold] -> {escape(str(settings.output_path))} "
-            "(starting Prefect...)"
+            f"clusterobs run: source [bold]{escape(source)}[/bold] -> {escape(str(settings.output_path))}"
         )
-    from flows.pipeline import STAGE_LISTENERS, STAGES, pipeline
-
     if settings.validate_outputs:
         from clusterobs.validation import import_great_expectations_in_background
 
-        import_great_expectations_in_background()  # overlaps Prefect's server start-up
-    status = console.status("starting Prefect ...") if quiet else contextlib.nullcontext()
+        import_great_expectations_in_background()  # overlaps the flow module's imports and the API start
+    from flows.pipeline import pipeline
+
+    return flow_command(
+        settings,
+        mode,
+        "clusterobs run",
+        lambda: pipeline(settings=settings, take_lock=False),
+        failed="run failed",
+    )
+
+
+def flow_command(settings, mode: str, title: str, work, failed: str, stages=None):
+    """`work()` (a flow) against this command's Prefect API, shown as `mode` says: a live display of its
+    progress (a terminal), Prefect's log lines (not a terminal, or --verbose), or a spinner (--quiet).
+    A failure is one line naming the run's log (which has Prefect's lines and the traceback), exit 1."""
+    from clusterobs import progress
+
+    run = {}
+
+    def remember(event) -> None:
+        if event.kind == "run":
+            run["id"] = event.name
+
+    if mode != "verbose":
+        progress.console_tracebacks_off()
+    if mode == "live":
+        display = progress.LiveDisplay(console, title, stages or progress.STAGES)
+    elif mode == "quiet":
+        display = _Spinner(console)
+    else:
+        display = contextlib.nullcontext()
+    timings = {"imports_seconds": since_process_start()}
     try:
-        with status as shown:
-            if shown is not None:
-                STAGE_LISTENERS.append(
-                    lambda stage: shown.update(
-                        f"stage {STAGES.index(stage) + 1}/{len(STAGES)}: {stage} ..."
-                    )
-                )
-            with command_api(settings):
-                return pipeline(settings=settings, take_lock=False)
+        with progress.listening(remember), display:
+            asked = time.perf_counter()
+            with command_api(settings, mode) as api:
+                timings |= {"api": api.kind, "api_start_seconds": time.perf_counter() - asked}
+                began = time.perf_counter()
+                try:
+                    return work()
+                finally:
+                    timings["flow_seconds"] = time.perf_counter() - began
     except typer.Exit:
         raise
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = ""
+        if "id" in run:
+            from clusterobs.publish import RUN_LOG
+
+            log = settings.output_path / "runs" / f"{run['id']}.failed" / RUN_LOG
+            if log.is_file():
+                where = f"; log with the traceback: {log}"
         console.print(
-            f"[red]run failed:[/red] {escape(first_line)} (previous outputs in "
-            f"{escape(str(settings.output_path))} are unchanged)",
+            f"[red]{failed}:[/red] {escape(first_line)} (previous outputs in "
+            f"{escape(str(settings.output_path))} are unchanged{escape(where)})",
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
     finally:
-        STAGE_LISTENERS.clear()
+        if settings.timings_file is not None:
+            timings["until_flow_end_seconds"] = since_process_start()
+            settings.timings_file.write_text(json.dumps(timings, indent=1) + "\n")
+
+
+def since_process_start() -> float | None:
+    """Seconds since this process started (Linux /proc), interpreter start-up and imports included."""
+    try:
+        stat = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(uptime - int(stat[19]) / os.sysconf("SC_CLK_TCK"), 2)
+
+
+class _Spinner:
+    """--quiet: one status line with the stage the run is in."""
+
+    def __init__(self, console) -> None:
+        self.status = console.status("starting Prefect ...")
+
+    def __enter__(self):
+        from clusterobs import progress
+
+        shown = self.status.__enter__()
+
+        def stage(event) -> None:
+            if event.kind == "stage":
+                number = progress.STAGES.index(event.name) + 1
+                shown.update(f"stage {number}/{len(progress.STAGES)}: {event.name} ...")
+
+        self._listening = progress.listening(stage)
+        self._listening.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._listening.__exit__(*exc)
+        self.status.__exit__(*exc)
+
+
+VERBOSE = typer.Option(
+    "--verbose",
+    "-v",
+    help="print Prefect's log lines live, tracebacks included (default on a terminal: a live progress display)",
+)
+
+
+def output_mode(quiet: bool, verbose: bool) -> str:
+    """quiet (--quiet/--json), verbose (--verbose), live (a terminal) or plain (log lines); sets Prefect's
+    console logging to match before Prefect is imported."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if quiet:
+        mode = "quiet"
+    elif verbose:
+        mode = "verbose"
+    elif console.is_terminal:
+        mode = "live"
+    else:
+        mode = "plain"
+    level = {"quiet": "WARNING", "live": "CRITICAL"}.get(mode)
+    if level:
+        for handler in ("", "_FLOW_RUNS", "_TASK_RUNS"):
+            os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_CONSOLE{handler}_LEVEL", level)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    return mode
 
 
 @contextlib.contextmanager
@@ -177,30 +269,25 @@ def writer_lock(settings, command: str):
 
 
 @contextlib.contextmanager
-def command_api(settings):
-    """The Prefect API of this command (clusterobs.api_server): PREFECT_API_URL, or a temporary local
-    server that dies with the command; a server that does not start is one line and exit 1."""
+def command_api(settings, mode: str = "plain"):
+    """The Prefect API of this command (clusterobs.api_server): PREFECT_API_URL, the reused local server,
+    or a temporary one that dies with the command (said in one line, with the hint, unless quiet); a
+    server that does not start is one line and exit 1."""
     from clusterobs.api_server import ApiStartError, prefect_api
 
     try:
-        with prefect_api(settings.prefect_startup_timeout_seconds):
-            yield
+        with prefect_api(settings.prefect_startup_timeout_seconds) as api:
+            if mode != "quiet":
+                console.print(escape(api.line()), soft_wrap=True, highlight=False)
+            yield api
     except ApiStartError as exc:  # raised only while the server starts
         console.print(
-            f"[red]error:[/red] {escape(str(exc))}: set CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS "
-            "higher, or start a server (`prefect server start`) and set PREFECT_API_URL",
+            f"[red]error:[/red] {escape(str(exc))} (tried twice): set "
+            "CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS higher, or start the local server once with "
+            "`clusterobs server start` and run again",
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
-
-
-def _quiet_logs() -> None:
-    """Warnings and errors only on the console, from Prefect and Dask (set before either is imported);
-    the run's own log (run.log in its folder) still has every line."""
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 def _quality_table(rows: list[dict]) -> Table:
@@ -305,42 +392,51 @@ def ingest(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="no log lines and no table: one summary line")
     ] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
 ) -> None:
     """Load extract files into the warehouse's raw layer (one transaction per dataset) and report what each holds."""
-    _quiet_prefect_defaults()
-    if quiet or as_json:
-        _quiet_logs()
+    mode = output_mode(quiet or as_json, verbose)
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         console.print(f"[red]error:[/red] not a file: {escape(', '.join(missing))}")
         raise typer.Exit(2)
-    if dataset is not None:
-        from clusterobs.registry import checked_dataset_code
+    from clusterobs.registry import checked_dataset_code
+    from transforms.extracts import declared_dataset
+    from transforms.observations import ExtractError
 
-        try:
-            checked_dataset_code(dataset)
-        except ValueError as exc:
-            console.print(f"[red]error:[/red] --dataset: {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(2) from None
+    try:  # what can be seen without Prefect: empty files, HTML pages, unknown formats, bad codes
+        for path in paths:
+            checked_dataset_code(dataset or declared_dataset(path))
+    except ExtractError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        where = "--dataset" if dataset else "dataset declared by the file"
+        console.print(f"[red]error:[/red] {where}: {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
     from clusterobs.settings import Settings
-    from flows.pipeline import ingest_files as ingest_flow
 
     settings = Settings(output_dir=output_dir)
-    try:
-        with writer_lock(settings, "clusterobs ingest"), command_api(settings):
-            summary = ingest_flow(
+    with writer_lock(settings, "clusterobs ingest"):
+        if mode != "quiet":
+            console.print(
+                f"clusterobs ingest: {len(paths)} file(s) -> {escape(str(settings.output_path))}"
+            )
+        from flows.pipeline import ingest_files as ingest_flow
+
+        summary = flow_command(
+            settings,
+            mode,
+            "clusterobs ingest",
+            lambda: ingest_flow(
                 paths=[p.resolve() for p in paths],
                 dataset=dataset,
                 settings=settings,
                 take_lock=False,
-            )
-    except typer.Exit:
-        raise
-    except Exception as exc:
-        console.print(
-            f"[red]ingest failed, nothing was loaded:[/red] {escape(str(exc))}", soft_wrap=True
+            ),
+            failed="ingest failed, nothing was loaded",
+            stages=("ingest", "publish"),
         )
-        raise typer.Exit(1) from None
     if as_json:
         for record in summary.files:
             print(json.dumps({k: record[k] for k in INGEST_REPORT_KEYS}))
@@ -416,13 +512,12 @@ def validate(
     if stage not in ("all", "staging", "marts"):
         console.print(f"[red]error:[/red] --stage must be all, staging or marts, not {stage!r}")
         raise typer.Exit(2)
-    from clusterobs import publish, validation, warehouse
+    from clusterobs import validation, warehouse
     from clusterobs.settings import Settings
 
     settings = Settings(output_dir=output_dir)
-    run_folder = published_run(output_dir)
     stages = ("staging", "marts") if stage == "all" else (stage,)
-    with warehouse.open_published(run_folder / publish.WAREHOUSE_FILE) as con:
+    with published_warehouse(output_dir) as con:
         warehouse.set_run_variables(con, settings)
         with console.status("validating ..."):
             summaries = [
@@ -483,11 +578,10 @@ INGEST_REPORT_KEYS = (
 def published_run(output_dir: Path) -> Path:
     """The published run folder of `output_dir` (its `current` link resolved once, so the warehouse and the
     Parquet read are of the same run), or exit 2 saying to run first."""
-    from clusterobs import publish
-    from clusterobs.settings import Settings
+    from clusterobs.published import published_run as found
 
-    folder = publish.published_run(Settings(output_dir=output_dir).output_path)
-    if folder is None or not (folder / publish.WAREHOUSE_FILE).is_file():
+    folder = found(output_dir)
+    if folder is None:
         console.print(
             f"[red]error:[/red] no published warehouse in {escape(str(output_dir))}: run `clusterobs run` first",
             soft_wrap=True,
@@ -498,14 +592,13 @@ def published_run(output_dir: Path) -> Path:
 
 def published_warehouse(output_dir: Path):
     """A locked, read-only connection to the published warehouse of `output_dir` (or exit 2)."""
-    from clusterobs import publish, warehouse
+    from clusterobs import publish
+    from clusterobs.published import open_published
 
-    return warehouse.open_published(published_run(output_dir) / publish.WAREHOUSE_FILE)
+    return open_published(published_run(output_dir) / publish.WAREHOUSE_FILE)
 
 
-QUERY_STATEMENTS = frozenset(
-    getattr(__import__("duckdb").StatementType, name) for name in ("SELECT", "EXPLAIN")
-)
+QUERY_STATEMENTS = ("SELECT", "EXPLAIN")
 
 
 @app.command()
@@ -534,7 +627,7 @@ def query(
     to --output). The query can write no file and, without --allow-files, read none but the warehouse."""
     import duckdb
 
-    from clusterobs import publish, warehouse
+    from clusterobs import publish, published
 
     if output_format not in ("table", "csv", "json", "parquet"):
         console.print(
@@ -545,7 +638,7 @@ def query(
         console.print("[red]error:[/red] --format parquet needs --output FILE")
         raise typer.Exit(2)
     database = published_run(output_dir) / publish.WAREHOUSE_FILE
-    with warehouse.open_published(database, allow_files=allow_files) as con:
+    with published.open_published(database, allow_files=allow_files) as con:
         try:
             statements = con.extract_statements(sql)
             if len(statements) != 1:
@@ -554,38 +647,52 @@ def query(
                     soft_wrap=True,
                 )
                 raise typer.Exit(2)
-            if statements[0].type not in QUERY_STATEMENTS:
+            if statements[0].type.name not in QUERY_STATEMENTS:
                 console.print(
                     f"[red]error:[/red] only a query (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN) can run here, "
                     f"not {statements[0].type.name}",
                     soft_wrap=True,
                 )
                 raise typer.Exit(2)
-            result = con.sql(sql)
+            result = con.execute(sql)
+            if result.description is None:
+                console.print(
+                    "[red]error:[/red] the statement returned no rows to show (use a SELECT)"
+                )
+                raise typer.Exit(2)
+            columns = [d[0] for d in result.description]
+            _write_result(result, columns, output_format, output, limit)
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             if isinstance(exc, duckdb.PermissionException) and not allow_files:
                 first += " (queries read only the warehouse; --allow-files lets them read files)"
             console.print(f"[red]error:[/red] {escape(first)}", soft_wrap=True)
             raise typer.Exit(1) from None
-        if result is None:
-            console.print("[red]error:[/red] the statement returned no rows to show (use a SELECT)")
-            raise typer.Exit(2)
-        frame = result.pl()
-    if output_format == "table":
-        table = Table(*frame.columns, caption=f"{frame.height:,} rows" + (
-            f" (first {limit} shown)" if frame.height > limit else ""))  # fmt: skip
-        for row in frame.head(limit).iter_rows():
+
+
+def _write_result(result, columns: list[str], output_format: str, output: Path | None, limit: int):
+    """Print or write an executed query's rows (pyarrow only for Parquet)."""
+    from clusterobs import published
+
+    if output_format == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(result.to_arrow_table(), output, compression="zstd")
+    elif output_format == "table":
+        shown = result.fetchmany(limit)
+        total = len(shown) + sum(len(rows) for rows in published.batches(result))
+        table = Table(*columns, caption=f"{total:,} rows" + (
+            f" (first {limit} shown)" if total > limit else ""))  # fmt: skip
+        for row in shown:
             table.add_row(*("" if v is None else str(v) for v in row))
         Console().print(table)
-    elif output_format == "parquet":
-        frame.write_parquet(output, compression="zstd")
     else:
-        text = frame.write_csv() if output_format == "csv" else frame.write_json()
+        write = published.write_csv if output_format == "csv" else published.write_json
         if output is None:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            write(result, columns, sys.stdout)
         else:
-            output.write_text(text, encoding="utf-8")
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                write(result, columns, handle)
 
 
 @app.command()
@@ -663,6 +770,92 @@ def generate_demo(
     for dataset, series in written.items():
         console.print(f"{dataset:<18} {series:>9,} series")
     console.print(f"wrote {len(written)} files to {out} in {time.perf_counter() - started:.1f} s")
+
+
+server_app = typer.Typer(
+    help="The local Prefect server (API and UI on 127.0.0.1) that run, ingest and validate reuse.",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start(
+    port: Annotated[
+        int, typer.Option(help="port on 127.0.0.1 for the API and the UI", min=1, max=65535)
+    ] = 4200,
+    timeout: Annotated[
+        float, typer.Option(help="seconds to wait for the server to be healthy", min=1)
+    ] = 120,
+) -> None:
+    """Start Prefect's API and UI in the background, in Prefect's home (PREFECT_HOME, default
+    ~/.prefect); every later command uses it until `clusterobs server stop`."""
+    from clusterobs import api_server
+
+    state = api_server.server_state()
+    if state and api_server.running_server():
+        console.print(f"already running: {state['ui']} (pid {state['pid']})", highlight=False)
+        return
+    if state:  # recorded but not answering: a crashed or killed server
+        api_server.stop_background_server()
+    if not api_server.port_free(port):
+        console.print(
+            f"[red]error:[/red] port {port} on 127.0.0.1 is in use by another program: "
+            "choose another with --port",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    with console.status(f"starting Prefect's server on 127.0.0.1:{port} ..."):
+        try:
+            state = api_server.start_background_server(port, timeout)
+        except api_server.ApiStartError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from None
+    console.print(
+        f"Prefect server running: API {state['url']}, UI {state['ui']} (pid {state['pid']}, "
+        f"home {state['home']}, log {state['log']}); stop it with `clusterobs server stop`",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the background server `clusterobs server start` started."""
+    from clusterobs import api_server
+
+    state = api_server.stop_background_server()
+    if state is None:
+        console.print(f"no server was running (Prefect home {api_server.prefect_home()})")
+        return
+    console.print(f"stopped the Prefect server at {state['ui']} (pid {state['pid']})")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Whether the background server is up (exit 0) or not (exit 1), and where."""
+    from clusterobs import api_server
+
+    state = api_server.server_state()
+    if state is None:
+        console.print(
+            f"not running (Prefect home {api_server.prefect_home()}): `clusterobs server start`"
+        )
+        raise typer.Exit(1)
+    if api_server.running_server() is None:
+        console.print(
+            f"not answering: recorded at {state['url']} (pid {state['pid']}); see its log "
+            f"{state.get('log')}, then `clusterobs server stop` and `clusterobs server start`",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"running: API {state['url']}, UI {state['ui']} (pid {state['pid']}, since "
+        f"{state.get('started_at')}, log {state.get('log')})",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

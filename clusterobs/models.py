@@ -10,9 +10,9 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from clusterobs.settings import SQL_DIR
+from clusterobs.paths import SQL_DIR
 from transforms.duckdb_results import scalar
-from transforms.observations import sql_literal
+from transforms.sql_text import sql_literal
 
 LAYERS = ("staging", "intermediate", "marts", "analyst")
 SOURCE_SCHEMAS = ("raw", "ref", "config")

@@ -10,6 +10,7 @@ from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import source_plan
 from clusterobs.stars import load_star_profiles
+from transforms.extracts import sniffed_format
 
 
 class ConfigurationError(ValueError):
@@ -35,7 +36,14 @@ def check_run_configuration(settings: Settings) -> None:
         raise ConfigurationError(
             f"source {settings.source!r} is not 'demo', 'eurostat' or a folder of extract files"
         )
-    source_plan(settings)  # a dataset the run must have (strict, required) and does not: one line
+    plan = source_plan(
+        settings
+    )  # a dataset the run must have (strict, required) and does not: one line
+    if settings.source not in ("demo", "eurostat"):
+        for path in (path for paths in plan.files.values() for path in paths):
+            sniffed_format(
+                path
+            )  # an empty file, an HTML page, an unknown format: before Prefect starts
     try:
         publish.check_layout(settings.output_path)
     except OSError as exc:

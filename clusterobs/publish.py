@@ -32,6 +32,7 @@ from clusterobs.failpoints import failpoint
 
 WAREHOUSE_FILE = "clusterobs.duckdb"
 PARQUET_DIR = "parquet"
+RUN_LOG = "run.log"  # the run's log lines and, when it failed, the traceback
 
 
 class OutputLayoutError(RuntimeError):
@@ -197,7 +198,7 @@ FAILURE_RECORD = "failure.json"
 VALIDATION_RECORD = "validation_results.json"
 # What a failed run keeps: its record, the validation results, Data Docs and the run's log; the rest (the
 # warehouse copy, exchange files, a partial export) goes at once, so a failure on a full disk frees it.
-KEPT_AFTER_FAILURE = {FAILURE_RECORD, VALIDATION_RECORD, "data_docs", "run.log"}
+KEPT_AFTER_FAILURE = {FAILURE_RECORD, VALIDATION_RECORD, "data_docs", RUN_LOG}
 
 
 def mark_failed(run: RunPaths, reason: BaseException | str = "", keep_failed_runs: int = 3) -> Path:

@@ -9,7 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from clusterobs.paths import DEMO_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, REFERENCE_DIR, SQL_DIR
+
+__all__ = ["DEMO_DIR", "EXPECTATIONS_DIR", "PROJECT_ROOT", "REFERENCE_DIR", "SQL_DIR", "Settings"]
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 # The default `countries`: the NUTS reference also lists the UK and the EFTA and candidate countries.
@@ -281,6 +283,10 @@ class Settings(BaseSettings):
         None,
         description="Prefect's persisted results of Eurostat downloads, keyed on dataset, filters and Eurostat's `updated` stamp (default: <output_dir>/cache/downloads)",
     )
+    timings_file: Path | None = Field(
+        None,
+        description="write where a command's time went (process start to flow code loaded, Prefect API start, the flow) as JSON to this file; benchmarks/commands.py reads it",
+    )
     task_runner: Literal["threads", "dask"] = Field(
         "threads",
         description="where extraction (download and parse) runs: threads of this process, or a Dask cluster (`uv sync --extra dask`)",
@@ -380,9 +386,3 @@ class Settings(BaseSettings):
     @staticmethod
     def resolve(path: Path) -> Path:
         return path if path.is_absolute() else (Path.cwd() / path).resolve()
-
-
-SQL_DIR = PROJECT_ROOT / "sql"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
-DEMO_DIR = PROJECT_ROOT / "data" / "demo"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from clusterobs import engine_checks
+from clusterobs import engine_checks, progress
 from clusterobs.settings import EXPECTATIONS_DIR
 from transforms.observations import quoted
 
@@ -213,6 +213,7 @@ def validate_stage(
         if needs and not loaded.intersection(needs):
             summary.skipped[spec["name"]] = f"no data: {' and '.join(needs)} absent from the run"
             continue
+        already = len(summary.results)
         relation = meta.get("relation") or f"({meta['query']})"
         label = meta.get("relation") or spec["name"]
         expectations = resolved_expectations(con, path, spec["expectations"])
@@ -276,6 +277,10 @@ def validate_stage(
                         unexpected_sample=_text(sample[:10]) if sample else None,
                     )
                 )
+        mine = summary.results[already:]
+        progress.emit(
+            "suite", spec["name"], done=sum(r.success for r in mine), total=len(mine), detail=stage
+        )
     if docs_dir is not None:
         context.build_data_docs(
             site_names=["clusterobs"]

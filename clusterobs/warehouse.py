@@ -126,23 +126,6 @@ def connect(
     return con
 
 
-def open_published(path: Path, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a published warehouse for the user-facing read commands: it can write
-    no file and, unless `allow_files`, read none but the warehouse (COPY, ATTACH, read_text and friends
-    are refused); no extension is installed or loaded, and its configuration is locked."""
-    return duckdb.connect(
-        str(path),
-        config={
-            "access_mode": "READ_ONLY",
-            "enable_external_access": allow_files,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            "allow_community_extensions": False,
-            "lock_configuration": True,
-        },
-    )
-
-
 def load_reference(
     con: duckdb.DuckDBPyConnection, cluster_mapping: Path, emerging_mapping: Path | None = None
 ) -> dict[str, int]:

@@ -10,13 +10,16 @@ ingest_files:  load given extract files into the raw layer, and publish (marts c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -24,17 +27,13 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from clusterobs import publish, validation, warehouse
+from clusterobs import progress, publish, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import SourcePlan, source_plan
 from flows import tasks
 from transforms.conformance import DeclaredSchema
-
-# Called with a stage's name as it starts (the CLI's progress display listens here).
-STAGE_LISTENERS: list[Callable[[str], None]] = []
-STAGES = ("ingest", "build", "validate", "export", "publish")
 
 
 @dataclass
@@ -65,8 +64,7 @@ class RunSummary:
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the wall time of the block to `stage_seconds[stage]`."""
-        for listener in STAGE_LISTENERS:
-            listener(stage)
+        progress.emit("stage", stage)
         started = time.perf_counter()
         try:
             yield
@@ -339,15 +337,26 @@ def run_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
+def log_failure(run: publish.RunPaths, exc: BaseException) -> None:
+    """Add the failure's traceback to the run's log (the terminal shows one line and this file's path)."""
+    text = f"{datetime.now(UTC).isoformat()} ERROR run {run.run_id} failed:\n" + "".join(
+        traceback.format_exception(exc)
+    )
+    log = run.work_dir / publish.RUN_LOG
+    with contextlib.suppress(OSError), log.open("a", encoding="utf-8") as handle:
+        handle.write(text)  # on a full disk failure.json still says why
+
+
 def _pipeline(settings: Settings) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
+    progress.emit("run", run.run_id, detail=str(run.work_dir))
     summary = RunSummary(run_id=run.run_id)
     docs = run.work_dir / "data_docs"
     deadline = RunDeadline(settings.run_timeout_seconds)
     try:
-        with run_log(run.work_dir / "run.log"):
+        with run_log(run.work_dir / publish.RUN_LOG):
             logger.info("run %s: source %s -> %s", run.run_id, settings.source, run.work_dir)
             remove_interrupted_writes(settings.landing_path)
             publish.seed_warehouse(run)
@@ -360,6 +369,7 @@ def _pipeline(settings: Settings) -> RunSummary:
             tasks.finish_run(run.warehouse, run.run_id)
             published = publish.publish(run, settings.keep_runs, settings.keep_failed_runs)
     except BaseException as exc:
+        log_failure(run, exc)
         publish.mark_failed(run, exc, settings.keep_failed_runs)
         logger.error("run %s failed, previous outputs left as they were: %s", run.run_id, exc)
         raise
@@ -455,12 +465,36 @@ def ingest_files(
 
 
 def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) -> RunSummary:
-    from transforms.extracts import declared_dataset
-
     started = time.perf_counter()
     run = publish.start_run(settings.output_path)
+    progress.emit("run", run.run_id, detail=str(run.work_dir))
     summary = RunSummary(run_id=run.run_id)
     try:
+        with run_log(run.work_dir / publish.RUN_LOG):
+            _ingest_into(run, paths, dataset, settings, summary)
+        with summary.timed("publish"):
+            carry_over_parquet(settings.output_path, run.parquet)
+            tasks.finish_run(run.warehouse, run.run_id)
+            published = publish.publish(run, settings.keep_runs, settings.keep_failed_runs)
+    except BaseException as exc:
+        log_failure(run, exc)
+        publish.mark_failed(run, exc, settings.keep_failed_runs)
+        raise
+    finish(summary, settings, published, started)
+    return summary
+
+
+def _ingest_into(
+    run: publish.RunPaths,
+    paths: list[Path],
+    dataset: str | None,
+    settings: Settings,
+    summary: RunSummary,
+) -> None:
+    """Load `paths` into the run's copy of the warehouse (the ingest command's work)."""
+    from transforms.extracts import declared_dataset
+
+    with summary.timed("ingest"):
         remove_interrupted_writes(settings.landing_path)
         publish.seed_warehouse(run)
         by_dataset: dict[str, list[Path]] = {}
@@ -478,14 +512,6 @@ def _ingest_files(paths: list[Path], dataset: str | None, settings: Settings) ->
                 settings, run.warehouse, run.run_id, run.work_dir, files=by_dataset
             ).values():
                 summary.record(load)
-        carry_over_parquet(settings.output_path, run.parquet)
-        tasks.finish_run(run.warehouse, run.run_id)
-        published = publish.publish(run, settings.keep_runs, settings.keep_failed_runs)
-    except BaseException as exc:
-        publish.mark_failed(run, exc, settings.keep_failed_runs)
-        raise
-    finish(summary, settings, published, started)
-    return summary
 
 
 def carry_over_parquet(output_dir: Path, target: Path) -> None:

@@ -14,7 +14,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clusterobs import catalog, exports, models, partitions, validation, warehouse
+from clusterobs import catalog, exports, models, partitions, progress, validation, warehouse
 from clusterobs.eurostat_api import EurostatClient, request_fingerprint
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
@@ -219,6 +219,7 @@ def _log_load(result: warehouse.DatasetLoad) -> None:
         result.observations,
         result.values,
     )
+    progress.emit("dataset", result.dataset, done=result.observations, detail=result.status)
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
@@ -233,13 +234,15 @@ def build_models(
     counts = {}
     with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
         warehouse.apply_run_config(con, settings)
-        for model in models.ordered_models(models.discovered_models(), layers):
+        ordered = models.ordered_models(models.discovered_models(), layers)
+        for number, model in enumerate(ordered, start=1):
             started = time.perf_counter()
             select_sql = None
             if built_by_country and model.partitioned_by_country and model.materialized == "table":
                 select_sql = partitions.partitioned_select(built_by_country, model)
             counts[model.relation] = models.run_model(con, model, select_sql)
             failpoint(f"build:{model.relation}")
+            progress.emit("model", model.relation, done=number, total=len(ordered))
             rows = counts[model.relation]
             logger.info(
                 "built %s (%s) in %.2f s",

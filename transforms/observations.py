@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from transforms.sql_text import quoted, sql_literal
+
 # Observation status letters (DOMAIN.md 1.3) plus the older c/s/z/r; confidentiality codes are upper case.
 KNOWN_FLAG_LETTERS = frozenset("bdefimnpu" + "cszr")
 KNOWN_CONF_STATUS = frozenset("CNPFD")
@@ -230,10 +232,6 @@ def reader_failure(path: Path, exc: BaseException, what: str) -> ExtractError:
     return ExtractError(path, None, f"{what} ({duckdb_detail(exc)})")
 
 
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def dimension_name(raw: str) -> str:
     """Dimension id as a column name: lower case, labels after ':' dropped ('geo: Geopolitical entity' -> 'geo')."""
     return raw.split(":")[0].strip().lower()
@@ -288,12 +286,6 @@ def stored_columns(dimensions: list[str]) -> list[str]:
         "record_number",
         "extract_number",
     ]
-
-
-def sql_literal(value: object) -> str:
-    if value is None:
-        return "null"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def lineage_from_variables(con: duckdb.DuckDBPyConnection) -> tuple[list[str], str | None, int]:

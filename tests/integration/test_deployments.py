@@ -80,7 +80,9 @@ def test_served_deployment_runs_through_the_api(prefect_server, tmp_path):
             monthly = wait_until(
                 lambda: deployment("clusterobs-refresh/monthly-full-refresh"), 90, "deployment"
             )
-            daily = deployment("clusterobs-update-check/daily-update-check")
+            daily = wait_until(  # serve registers the deployments one after the other
+                lambda: deployment("clusterobs-update-check/daily-update-check"), 90, "deployment"
+            )
             assert [s.schedule.cron for s in monthly.schedules] == [MONTHLY]
             assert [s.schedule.cron for s in daily.schedules] == [DAILY]
             out = tmp_path / "out"
