@@ -169,9 +169,14 @@ def flow_command(settings, mode: str, title: str, work, failed: str, stages=None
                     timings["flow_seconds"] = time.perf_counter() - began
     except typer.Exit:
         raise
+    except KeyboardInterrupt:
+        console.print(
+            f"[red]interrupted:[/red] previous outputs in {escape(str(settings.output_path))} are unchanged"
+        )
+        raise typer.Exit(130) from None
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        where = ""
+        where = "; --verbose shows the traceback"
         if "id" in run:
             from clusterobs.publish import RUN_LOG
 

@@ -76,20 +76,25 @@ def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def test_a_slow_api_start_is_retried_once_then_the_command_runs(tmp_path):
-    """The first server does not answer within the start-up timeout (it sleeps first): the command stops
-    it, starts another, and ingests."""
+def ingest_with_slow_starts(tmp_path: Path, slow_starts: int, timeout: str):
+    """`clusterobs ingest` of a small file whose first `slow_starts` API servers sleep an hour first."""
     tsv = tmp_path / "nama_10r_2gdp.tsv"
     tsv.write_text(TSV)
     env = env_without_api(
         tmp_path,
-        SLOW_COUNTER=str(tmp_path / "starts"), SLOW_SECONDS="3600", SLOW_STARTS="1",
-        CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS="60",
+        SLOW_COUNTER=str(tmp_path / "starts"), SLOW_SECONDS="3600", SLOW_STARTS=str(slow_starts),
+        CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS=timeout,
     )  # fmt: skip
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", SLOW_CLI, "ingest", str(tsv), "--output-dir", str(tmp_path / "out")],
         env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
+
+
+def test_a_slow_api_start_is_retried_once_then_the_command_runs(tmp_path):
+    """The first server does not answer within the start-up timeout (it sleeps first): the command stops
+    it, starts another, and ingests."""
+    done = ingest_with_slow_starts(tmp_path, slow_starts=1, timeout="60")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "starts").read_text() == "2"
     assert "temporary API" in done.stderr
@@ -97,17 +102,7 @@ def test_a_slow_api_start_is_retried_once_then_the_command_runs(tmp_path):
 
 
 def test_a_server_that_never_starts_is_one_line_saying_what_to_do(tmp_path):
-    tsv = tmp_path / "nama_10r_2gdp.tsv"
-    tsv.write_text(TSV)
-    env = env_without_api(
-        tmp_path,
-        SLOW_COUNTER=str(tmp_path / "starts"), SLOW_SECONDS="3600", SLOW_STARTS="9",
-        CLUSTEROBS_PREFECT_STARTUP_TIMEOUT_SECONDS="2",
-    )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", SLOW_CLI, "ingest", str(tsv), "--output-dir", str(tmp_path / "out")],
-        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = ingest_with_slow_starts(tmp_path, slow_starts=9, timeout="2")
     assert done.returncode == 1
     assert (tmp_path / "starts").read_text() == "2"  # tried twice
     error = lines(done.stderr)[-1]
