@@ -245,6 +245,10 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
 
 def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Expose the run's methodological settings to the SQL models (variables and config tables)."""
+    # Models may be written in any row order (their threads need not wait for each other): nothing reads a
+    # table's physical order, the export sorts every mart (`order by all`). A global setting: it lasts
+    # while any connection to the database in this process is open, and never outlives the build.
+    con.execute("set preserve_insertion_order = false")
     set_run_variables(con, settings)
     windows = pl.DataFrame(
         {
