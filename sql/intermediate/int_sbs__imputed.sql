@@ -5,7 +5,9 @@
 -- One row per region x NACE code x year x measure.
 -- Materialized: view (read by the next model and fct_data_quality: writing 9 million rows costs more than computing them twice)
 -- Partitioned: country (a country's rows come from its own regions' rows only)
-with cells as (
+with cells as not materialized (
+    -- read twice (the cells, their parents): not materialized, each reader scans only the columns it needs
+    -- (materialising the 9 million rows cost more: int_cluster_region_year__mapped 6.6 s -> 4.6 s CPU)
     select
         unioned.region_code,
         unioned.country_code,

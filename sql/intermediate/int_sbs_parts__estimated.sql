@@ -9,7 +9,8 @@
 -- version, say) take no part. `is_estimated_part` flags every estimate.
 -- One row per region x part x year x measure.
 -- Partitioned: country (a country's rows come from its own regions' rows only)
-with staged as (
+with staged as not materialized (
+    -- read twice (the regimes, the published parts): not materialized, each reader scans only what it needs
     select dataset, indicator_scheme, geo_code, nuts_level, is_extra_regio, nace_code, year, measure, value,
     from staging.stg_sbs_r_nuts06_r2
     union all

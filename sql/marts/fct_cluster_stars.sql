@@ -65,14 +65,21 @@ spine as (
     cross join cells
 ),
 
-ranked as (
+-- Each population's values sorted once (an aggregate per population instead of a window over all of
+-- them); the threshold interpolates between the values at positions floor and ceil of t * (n - 1).
+populations as (
     select
-        *,
-        row_number() over (population order by metric_value) - 1 as position,
-        count(*) over population as population_size,
+        profile,
+        star,
+        condition_number,
+        population_category,
+        year,
+        list_sort(list(metric_value)) as sorted_values,
+        count(*) as population_size,
+        any_value(threshold_value) as threshold_value,
     from conditions
     where threshold_type <> 'absolute' and in_population and metric_value is not null
-    window population as (partition by profile, star, condition_number, population_category, year)
+    group by profile, star, condition_number, population_category, year
 ),
 
 thresholds as (
@@ -82,17 +89,11 @@ thresholds as (
         condition_number,
         population_category,
         year,
-        max(metric_value) filter (
-            where position = floor(threshold_value * (population_size - 1))
-        ) as lower_value,
-        max(metric_value) filter (
-            where position = ceil(threshold_value * (population_size - 1))
-        ) as upper_value,
-        any_value(
-            threshold_value * (population_size - 1) - floor(threshold_value * (population_size - 1))
-        ) as fraction,
-    from ranked
-    group by all
+        sorted_values[floor(threshold_value * (population_size - 1))::bigint + 1] as lower_value,
+        sorted_values[ceil(threshold_value * (population_size - 1))::bigint + 1] as upper_value,
+        threshold_value * (population_size - 1) - floor(threshold_value * (population_size - 1))
+            as fraction,
+    from populations
 ),
 
 judged as (
