@@ -80,7 +80,9 @@ def timed(command: list[str], env: dict[str, str]) -> dict:
 
 def best(command: list[str], env: dict[str, str], runs: int) -> dict:
     """The fastest of `runs` runs."""
-    return min((timed(command, env) for _ in range(runs)), key=lambda r: r["seconds"])
+    found = min((timed(command, env) for _ in range(runs)), key=lambda r: r["seconds"])
+    print(f"  {found}", file=sys.stderr)
+    return found
 
 
 def clusterobs(*args: str) -> list[str]:
@@ -107,6 +109,12 @@ def inputs() -> None:
 
 def comparisons(runs: int, full_eu: bool) -> dict:
     """The DuckDB ingest floor (work only) and the pandas script (whole process)."""
+    result = _comparisons(runs, full_eu)
+    print(f"comparisons: {result}", file=sys.stderr)
+    return result
+
+
+def _comparisons(runs: int, full_eu: bool) -> dict:
     floor = subprocess.run(
         [sys.executable, str(HERE / "ingest.py"), "--child", "duckdb_floor", "--input", str(TSV)],
         capture_output=True, text=True, check=True, cwd=ROOT,
@@ -121,7 +129,7 @@ def comparisons(runs: int, full_eu: bool) -> dict:
     result = {"duckdb_floor_seconds": round(min(floors), 2)}
     if full_eu:
         pandas = best(
-            [sys.executable, str(HERE / "pipeline.py"), "--contender", "pandas", "--input", str(FULL_EU)],
+            [sys.executable, str(HERE / "pipeline.py"), "--contender", "pandas_lq", "--input", str(FULL_EU)],
             dict(os.environ), runs,
         )  # fmt: skip
         result["pandas_seconds"] = pandas["seconds"]
@@ -246,8 +254,9 @@ def main() -> None:
     parser.add_argument("--skip-full-eu", action="store_true")
     args = parser.parse_args()
     full_eu = not args.skip_full_eu
-    commands = measure(args.runs, full_eu)
+    inputs()
     compared = comparisons(args.runs, full_eu)
+    commands = measure(args.runs, full_eu)
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),

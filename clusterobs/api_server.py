@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -279,28 +279,43 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def prefect_api(timeout_seconds: float) -> Iterator[ApiInUse]:
+def prefect_api(
+    timeout_seconds: float,
+    while_starting: Callable[[], None] | None = None,
+    heartbeat_seconds: int | None = None,
+) -> Iterator[ApiInUse]:
     """The Prefect API this command's flows run against (see the module docstring); a temporary server
-    started here is stopped when the block ends."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    started here is stopped when the block ends. `while_starting` is called just before a temporary
+    server is started (work to overlap with its start-up). `heartbeat_seconds`: Prefect's flow-run
+    heartbeat interval for the command's flows; None turns heartbeats off (Prefect 3.9 then no longer
+    waits up to a second for its heartbeat thread at the end of every flow and subflow run)."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
+    heartbeat = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: heartbeat_seconds}
     if PREFECT_API_URL.value():
-        yield ApiInUse("configured", PREFECT_API_URL.value())
+        with temporary_settings(updates=heartbeat):
+            yield ApiInUse("configured", PREFECT_API_URL.value())
         return
     local = running_server()
     if local is not None:
-        with temporary_settings(updates={PREFECT_API_URL: local}):
+        with temporary_settings(updates={PREFECT_API_URL: local, **heartbeat}):
             try:
                 yield ApiInUse("local", local)
             finally:
                 drain_to_api()
         return
+    if while_starting is not None:
+        while_starting()
     try:
         process, url = start_server(timeout_seconds)
     except ApiStartError:  # a machine busy at the wrong moment: once more
         process, url = start_server(timeout_seconds)
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with temporary_settings(updates={PREFECT_API_URL: url, **heartbeat}):
             try:
                 yield ApiInUse("temporary", url)
             finally:

@@ -121,22 +121,26 @@ def _run_pipeline(settings, source: str, mode: str):
         console.print(
             f"clusterobs run: source [bold]{escape(source)}[/bold] -> {escape(str(settings.output_path))}"
         )
-    if settings.validate_outputs:
-        from clusterobs.validation import import_great_expectations_in_background
-
-        import_great_expectations_in_background()  # overlaps the flow module's imports and the API start
     from flows.pipeline import pipeline
 
+    overlap = None
+    if settings.validate_outputs:
+        # Importing Great Expectations (~4.5 s of CPU) overlaps a temporary API's start-up; with a running
+        # API the flow starts it itself, to overlap the loads (DuckDB releases the GIL), not the imports.
+        from clusterobs.validation import import_great_expectations_in_background as overlap
     return flow_command(
         settings,
         mode,
         "clusterobs run",
         lambda: pipeline(settings=settings, take_lock=False),
         failed="run failed",
+        while_api_starts=overlap,
     )
 
 
-def flow_command(settings, mode: str, title: str, work, failed: str, stages=None):
+def flow_command(
+    settings, mode: str, title: str, work, failed: str, stages=None, while_api_starts=None
+):
     """`work()` (a flow) against this command's Prefect API, shown as `mode` says: a live display of its
     progress (a terminal), Prefect's log lines (not a terminal, or --verbose), or a spinner (--quiet).
     A failure is one line naming the run's log (which has Prefect's lines and the traceback), exit 1."""
@@ -160,7 +164,7 @@ def flow_command(settings, mode: str, title: str, work, failed: str, stages=None
     try:
         with progress.listening(remember), display:
             asked = time.perf_counter()
-            with command_api(settings, mode) as api:
+            with command_api(settings, mode, while_api_starts) as api:
                 timings |= {"api": api.kind, "api_start_seconds": time.perf_counter() - asked}
                 began = time.perf_counter()
                 try:
@@ -274,14 +278,18 @@ def writer_lock(settings, command: str):
 
 
 @contextlib.contextmanager
-def command_api(settings, mode: str = "plain"):
+def command_api(settings, mode: str = "plain", while_starting=None):
     """The Prefect API of this command (clusterobs.api_server): PREFECT_API_URL, the reused local server,
     or a temporary one that dies with the command (said in one line, with the hint, unless quiet); a
     server that does not start is one line and exit 1."""
     from clusterobs.api_server import ApiStartError, prefect_api
 
     try:
-        with prefect_api(settings.prefect_startup_timeout_seconds) as api:
+        with prefect_api(
+            settings.prefect_startup_timeout_seconds,
+            while_starting,
+            settings.prefect_heartbeat_seconds,
+        ) as api:
             if mode != "quiet":
                 console.print(escape(api.line()), soft_wrap=True, highlight=False)
             yield api

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         gt=0,
         description="how long a command waits for its temporary local Prefect API to be healthy (tried twice); unused with PREFECT_API_URL",
     )
+    prefect_heartbeat_seconds: int | None = Field(
+        None,
+        ge=30,
+        description="Prefect's flow-run heartbeat interval for the runs of `clusterobs run` and `ingest` (zombie-run detection with a Prefect automation); unset: off, which saves up to a second at the end of each of a run's flows (Prefect 3.9). The served deployments keep Prefect's own setting",
+    )
     run_timeout_seconds: float = Field(
         4 * 3600,
         gt=0,
