@@ -653,3 +653,42 @@ def test_a_run_limited_to_some_datasets_builds_what_they_support(prefect_api, tm
         )
     assert availability["average_wage_eur"] == "available"
     assert availability["gdp_pps_per_head"] == "unavailable"
+
+
+def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published, tmp_path):
+    """The read commands on a real published warehouse load neither Prefect nor Great Expectations, nor
+    Polars or pyarrow (issue 19: they start in about a second)."""
+    import subprocess
+    import sys
+
+    out, _ = published
+    probe = (
+        "import json, sys\n"
+        "from clusterobs.cli import app\n"
+        "code = 0\n"
+        "try:\n"
+        "    app(sys.argv[1:], prog_name='clusterobs')\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "heavy = {'prefect', 'great_expectations', 'polars', 'pyarrow', 'pandas'}\n"
+        "loaded = sorted(heavy & {m.split('.')[0] for m in sys.modules})\n"
+        "print(json.dumps({'code': code, 'heavy': loaded}), file=sys.stderr)\n"
+    )
+    for args in (
+        ["dictionary", "--output-dir", str(out)],
+        [
+            "report",
+            "--region",
+            "AT13",
+            "--output",
+            str(tmp_path / "r.html"),
+            "--output-dir",
+            str(out),
+        ],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=300
+        )
+        found = json.loads(done.stderr.strip().splitlines()[-1])
+        assert found == {"code": 0, "heavy": []}, (args, done.stderr[-2000:])
+    assert (tmp_path / "r.html").stat().st_size > 10_000

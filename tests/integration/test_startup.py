@@ -246,6 +246,7 @@ def test_the_read_commands_import_no_prefect_gx_polars_or_pyarrow(tmp_path):
     probe = """
 import json, sys
 from clusterobs.cli import app
+code = 0
 try:
     app(sys.argv[1:], prog_name="clusterobs")
 except SystemExit as exit:
