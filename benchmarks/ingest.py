@@ -43,16 +43,19 @@ def contender_duckdb_floor(path: Path, work: Path) -> int:
 
     con = duckdb.connect(str(work / "floor.duckdb"))
     con.execute("set memory_limit = '4GB'")
+    from transforms.sql_text import quoted
+
     con.execute(
-        f"create table wide as select * from read_csv('{path}', delim = '\t', header = true, all_varchar = true)"
+        "create table wide as select * from read_csv(?, delim = '\t', header = true, all_varchar = true)",
+        [str(path)],
     )
-    key = con.execute("select column_name from (describe wide) limit 1").fetchall()[0][0]
+    key = quoted(con.execute("select column_name from (describe wide) limit 1").fetchall()[0][0])
     con.execute(
         f"""create table long as
-            select "{key}" as series_key, period,
+            select {key} as series_key, period,
                    try_cast(nullif(split_part(trim(cell), ' ', 1), ':') as double) as value,
                    nullif(split_part(trim(cell), ' ', 2), '') as flags
-            from (unpivot wide on columns(* exclude ("{key}")) into name period value cell)"""
+            from (unpivot wide on columns(* exclude ({key})) into name period value cell)"""
     )
     rows = con.execute("select count(*) from long").fetchall()[0][0]
     con.close()

@@ -124,6 +124,8 @@ def duckdb_floor(source: Path) -> dict:
     """read_csv + unpivot + value/flag split of every extract into a DuckDB file; time without imports."""
     import duckdb
 
+    from transforms.sql_text import quoted
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         con = duckdb.connect(str(Path(work) / "floor.duckdb"))
@@ -131,16 +133,17 @@ def duckdb_floor(source: Path) -> dict:
         cells = 0
         for i, path in enumerate(sorted(source.glob("*.tsv.gz"))):
             con.execute(
-                f"create table wide_{i} as select * from read_csv('{path}', delim = '\t', header = true, all_varchar = true)"
+                f"create table wide_{i} as select * from read_csv(?, delim = '\t', header = true, all_varchar = true)",
+                [str(path)],
             )
             key = con.execute(f"select column_name from (describe wide_{i}) limit 1").fetchall()
-            key = key[0][0]
+            key = quoted(key[0][0])
             con.execute(
                 f"""create table long_{i} as
-                    select "{key}" as series_key, period,
+                    select {key} as series_key, period,
                            try_cast(nullif(split_part(trim(cell), ' ', 1), ':') as double) as value,
                            nullif(split_part(trim(cell), ' ', 2), '') as flags
-                    from (unpivot wide_{i} on columns(* exclude ("{key}")) into name period value cell)"""
+                    from (unpivot wide_{i} on columns(* exclude ({key})) into name period value cell)"""
             )
             cells += con.execute(f"select count(*) from long_{i}").fetchall()[0][0]
         con.close()
