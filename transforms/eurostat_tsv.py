@@ -25,10 +25,10 @@ from transforms.observations import (
     drop_scratch,
     finalised_observations,
     first_line_of,  # noqa: F401  (moved there; kept importable here)
+    last_line_checked,
     line_too_long,
     period_table,
     quoted,
-    raise_on_long_last_line,
     raise_on_unparsed,
     reader_failure,
     scratch_prefix,
@@ -115,30 +115,31 @@ def read_tsv(
     wide, cells = f"{work}_wide", f"{work}_cells"
     record_number = "record_number"  # replaced below by the line number derived from the rowid
     n_dims = len(header.dimensions)
-    raise_on_long_last_line(path)
     try:
-        try:
-            # Series keys are split once per line here, so the unpivot below only copies them.
-            dims_sql = ", ".join(
-                f"trim(key_parts[{i + 1}]) as {quoted(d)}" for i, d in enumerate(header.dimensions)
-            )
-            con.execute(
-                f"""
-                create or replace temp table {wide} as
-                select len(key_parts) as n_key_parts, {dims_sql}, * exclude (series_key, key_parts)
-                from (
-                    select string_split(series_key, ',') as key_parts, *
-                    from read_csv(
-                        ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
-                        quote = '', escape = '', null_padding = false, strict_mode = true,
-                        compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()}
-                    )
+        with last_line_checked(path):
+            try:
+                # Series keys are split once per line here, so the unpivot below only copies them.
+                dims_sql = ", ".join(
+                    f"trim(key_parts[{i + 1}]) as {quoted(d)}"
+                    for i, d in enumerate(header.dimensions)
                 )
-                """,
-                [str(path)],
-            )
-        except duckdb.Error as exc:
-            raise reader_failure(path, exc, "malformed TSV or damaged file") from exc
+                con.execute(
+                    f"""
+                    create or replace temp table {wide} as
+                    select len(key_parts) as n_key_parts, {dims_sql}, * exclude (series_key, key_parts)
+                    from (
+                        select string_split(series_key, ',') as key_parts, *
+                        from read_csv(
+                            ?, delim = '\t', header = true, auto_detect = false, columns = {columns!r},
+                            quote = '', escape = '', null_padding = false, strict_mode = true,
+                            compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()}
+                        )
+                    )
+                    """,
+                    [str(path)],
+                )
+            except duckdb.Error as exc:
+                raise reader_failure(path, exc, "malformed TSV or damaged file") from exc
         # The wide table keeps the file's line order, so a line's number follows from its rowid (cheaper
         # than row_number(), which makes the parallel CSV read wait for one window over every line).
         # Inside a transaction rowids start at a large offset, hence the first rowid.

@@ -14,6 +14,9 @@ import gzip
 import math
 import re
 import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,6 +225,18 @@ def raise_on_long_last_line(path: Path) -> None:
         raise line_too_long(path)
 
 
+@contextmanager
+def last_line_checked(path: Path) -> Iterator[None]:
+    """Run `raise_on_long_last_line` in a thread while the block reads the file (both decompress it, on
+    two cores); its error is raised when the block ends, in place of any error of the block's own."""
+    with ThreadPoolExecutor(1, thread_name_prefix="last-line") as pool:
+        check = pool.submit(raise_on_long_last_line, path)
+        try:
+            yield
+        finally:
+            check.result()
+
+
 def reader_failure(path: Path, exc: BaseException, what: str) -> ExtractError:
     """The ExtractError for a DuckDB error while reading `path`: out of memory and over-long lines are
     named as such, anything else is `what` with DuckDB's reason."""
@@ -410,6 +425,26 @@ def finalised_observations(
     dims = [d for d in dimensions if d != "freq"]
     freq = quoted("freq") if "freq" in dimensions else "period_freq"
     stored = [quoted(c) for c in stored_columns(dimensions)]
+    # Rows may land in any order (record_number keeps each cell's line): the insert's threads need not
+    # wait for each other (4.6 -> 4.2 s for 11 M cells). Only here: the reader's scratch tables above
+    # take their line numbers from their rowids, which needs the file's order.
+    previous = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = false")
+    try:
+        _insert_observations(con, cells, target, dims, freq, stored, number)
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
+
+
+def _insert_observations(
+    con: duckdb.DuckDBPyConnection,
+    cells: str,
+    target: str,
+    dims: list[str],
+    freq: str,
+    stored: list[str],
+    number: str,
+) -> None:
     con.execute(
         f"""
         insert into {target} ({", ".join(stored)})

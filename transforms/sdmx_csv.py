@@ -17,11 +17,11 @@ from transforms.observations import (
     dimension_name,
     drop_scratch,
     finalised_observations,
+    last_line_checked,
     normalised_period,
     period_table,
     quoted,
     raise_on_duplicates,
-    raise_on_long_last_line,
     raise_on_unparsed,
     reader_failure,
     scratch_prefix,
@@ -91,20 +91,20 @@ def read_sdmx_csv(
             raise ExtractError(path, 1, problem)
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     raw = f"{work}_raw"
-    raise_on_long_last_line(path)
-    try:
-        con.execute(
-            f"""
-            create or replace temp table {raw} as
-            select row_number() over () + 1 as record_number, *
-            from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns},
-                          quote = '"', escape = '"', strict_mode = true,
-                          compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()})
-            """,
-            [str(path), delimiter],
-        )
-    except duckdb.Error as exc:
-        raise reader_failure(path, exc, "malformed SDMX-CSV") from exc
+    with last_line_checked(path):
+        try:
+            con.execute(
+                f"""
+                create or replace temp table {raw} as
+                select row_number() over () + 1 as record_number, *
+                from read_csv(?, delim = ?, header = true, auto_detect = false, columns = {columns},
+                              quote = '"', escape = '"', strict_mode = true,
+                              compression = '{"gzip" if is_gzip(path) else "none"}', {csv_line_options()})
+                """,
+                [str(path), delimiter],
+            )
+        except duckdb.Error as exc:
+            raise reader_failure(path, exc, "malformed SDMX-CSV") from exc
     try:
         # SDMX-CSV 2.0 names the dataflow in STRUCTURE_ID, 1.0 in DATAFLOW
         structure_col = next((c for c in ("structure_id", "dataflow") if c in names), None)
