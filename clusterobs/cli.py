@@ -754,6 +754,35 @@ def report(
     console.print(f"wrote {output} ({len(page) / 1e6:.1f} MB, self-contained)")
 
 
+@app.command("clusters-matter")
+def clusters_matter(
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="write the Markdown to this file (docs/clusters_matter.md) instead of printing it"
+        ),
+    ] = None,
+) -> None:
+    """The European Observatory's "clusters matter" figures beside this warehouse's (docs/clusters_matter.md)."""
+
+    from clusterobs.clusters_matter import ClustersMatterError, comparison_markdown
+
+    with published_warehouse(output_dir) as con:
+        try:
+            text = comparison_markdown(con)
+        except ClustersMatterError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
 @app.command("generate-demo")
 def generate_demo(
     out: Annotated[Path, typer.Option(help="folder to write the extracts into")] = Path(

@@ -220,6 +220,12 @@ class Settings(BaseSettings):
         le=1,
         description="a cluster cell whose employment is more than this share estimated (suppressed cells) earns no star (no_star_reason mostly_estimated); its LQ is still published",
     )
+    star_max_carry_years: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="a star on a region-wide value (star_profiles.toml, 'region.<indicator>') uses the region's latest value at most this many years old; older or none: the star is unknown (NULL, unknown_reason), not withheld",
+    )
     lq_denominator: Literal["total", "traded"] = Field(
         "total",
         description="LQ denominator: all business-economy employment, or traded-cluster employment (US CMP)",

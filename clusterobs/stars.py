@@ -22,6 +22,9 @@ CELL_METRICS = (
 )
 
 
+WAGE_METRICS = ("wages_meur", "avg_wage_eur")
+
+
 class StarProfileError(ValueError):
     """The profiles file is missing or invalid; the message names the file, profile and field."""
 
@@ -46,10 +49,16 @@ class Condition(BaseModel, extra="forbid"):
 
 
 class Star(BaseModel, extra="forbid"):
-    """A star: earned when all its conditions hold."""
+    """A star: earned when all its conditions hold (and the cell earned `requires_star`, when named)."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     conditions: list[Condition] = Field(min_length=1)
+    requires_star: str | None = None
+
+    @property
+    def is_region_wide(self) -> bool:
+        """Whether a condition reads a region-wide value (the same for every category of a region)."""
+        return any(c.metric.startswith("region.") for c in self.conditions)
 
 
 class StarProfile(BaseModel, extra="forbid"):
@@ -65,6 +74,23 @@ class StarProfile(BaseModel, extra="forbid"):
         names = [s.name for s in self.stars]
         if len(set(names)) != len(names):
             raise ValueError(f"a star name appears twice: {', '.join(names)}")
+        by_name = {s.name: s for s in self.stars}
+        for star in self.stars:
+            required = by_name.get(star.requires_star) if star.requires_star else None
+            if star.requires_star and (required is None or required is star):
+                raise ValueError(
+                    f"star {star.name!r}: requires_star {star.requires_star!r} is not another star of the profile"
+                )
+            if required is not None and required.is_region_wide:
+                raise ValueError(
+                    f"star {star.name!r}: requires_star {star.requires_star!r} is itself region-wide"
+                )
+            if star.is_region_wide and required is None:
+                raise ValueError(
+                    f"star {star.name!r} reads a region-wide value, which would give the star to every "
+                    "category of the region: name the cell-level star it requires with requires_star "
+                    '(e.g. requires_star = "specialisation")'
+                )
         counts = [n for _, n in self.performance_levels]
         if counts != sorted(set(counts)) or counts[0] < 1 or counts[-1] > len(self.stars):
             raise ValueError(
@@ -83,7 +109,17 @@ def load_star_profiles(path: Path) -> dict[str, StarProfile]:
 def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
     """config.star_rules: one row per profile x star x condition."""
     rows = [
-        (profile.name, star.name, number, c.metric, c.comparison, c.threshold, c.value)
+        (
+            profile.name,
+            star.name,
+            number,
+            c.metric,
+            c.comparison,
+            c.threshold,
+            c.value,
+            star.requires_star,
+            _is_wage_metric(c.metric),
+        )
         for profile in profiles.values()
         for star in profile.stars
         for number, c in enumerate(star.conditions, start=1)
@@ -98,9 +134,16 @@ def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
             "comparison": pl.String,
             "threshold_type": pl.String,
             "threshold_value": pl.Float64,
+            "requires_star": pl.String,
+            "is_wage_metric": pl.Boolean,
         },
         orient="row",
     )
+
+
+def _is_wage_metric(metric: str) -> bool:
+    """Whether a star on `metric` rewards pay (the clusters-matter wage premium is then shown without it)."""
+    return metric in WAGE_METRICS
 
 
 def performance_levels(profiles: dict[str, StarProfile]) -> pl.DataFrame:

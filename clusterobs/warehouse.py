@@ -221,6 +221,7 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "lq_min_reference_employment": (settings.lq_min_reference_employment, "double"),
         "region_year_min_cells_share": (settings.region_year_min_cells_share, "double"),
         "max_imputed_share_for_stars": (settings.max_imputed_share_for_stars, "double"),
+        "star_max_carry_years": (settings.star_max_carry_years, "integer"),
     }
     for name, (value, sql_type) in variables.items():
         con.execute(f"set variable {name} = ?::{sql_type}", [value])

@@ -1,4 +1,5 @@
--- Cluster categories: the 51 traded categories and the 10 emerging industries.
+-- Cluster categories: the 51 traded categories and the 10 emerging industries, named as the European
+-- Observatory writes them (British spelling), the US benchmark's name alongside.
 -- One row per category.
 with source as (
     select * from ref.cluster_categories
@@ -10,6 +11,7 @@ final as (
         category_type,
         category_number,
         category_name,
+        nullif(us_name, '') as us_name,
     from source
 )
 

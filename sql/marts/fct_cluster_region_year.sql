@@ -2,7 +2,9 @@
 -- (category_type) in each NUTS-2 region,
 -- with location quotient, focus, European shares, the estimated (imputed) part of employment, the classic
 -- European Cluster Observatory stars (profile eco-classic) and the star count and performance level of
--- the run's star profile (setting star_profile; every profile is in fct_cluster_stars).
+-- the run's star profile (setting star_profile; every profile is in fct_cluster_stars): star_count stars
+-- earned out of stars_evaluated judged (a star whose input has no value that year is unknown) of
+-- stars_in_profile; performance_level follows from the stars earned. A classic star flag is NULL when unknown.
 -- Regions are in the NUTS version nuts_version (setting nuts_target_version); nuts_conversion says how a
 -- row was converted from the extracts' codes (int_cluster_region_year__harmonised).
 -- One row per region x category x year.
@@ -33,6 +35,8 @@ active as (
         category_code,
         year,
         count(*) filter (where is_star)::tinyint as star_count,
+        count(is_star)::tinyint as stars_evaluated,
+        count(*)::tinyint as stars_in_profile,
     from stars
     where profile = getvariable('star_profile')
     group by all
@@ -66,11 +70,13 @@ final as (
         cells.lq,
         cells.focus_share,
         cells.eu_category_share,
-        coalesce(classic.size_star, 0)::tinyint as size_star,
-        coalesce(classic.specialisation_star, 0)::tinyint as specialisation_star,
-        coalesce(classic.focus_star, 0)::tinyint as focus_star,
+        classic.size_star,
+        classic.specialisation_star,
+        classic.focus_star,
         getvariable('star_profile') as star_profile,
         coalesce(active.star_count, 0)::tinyint as star_count,
+        active.stars_evaluated,
+        active.stars_in_profile,
         levels.performance_level,
         cells.scope_share,
         cells.no_star_reason,

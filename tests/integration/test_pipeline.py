@@ -685,6 +685,7 @@ def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published,
             "--output-dir",
             str(out),
         ],
+        ["clusters-matter", "--output", str(tmp_path / "cm.md"), "--output-dir", str(out)],
     ):
         done = subprocess.run(
             [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=300
@@ -692,3 +693,32 @@ def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published,
         found = json.loads(done.stderr.strip().splitlines()[-1])
         assert found == {"code": 0, "heavy": []}, (args, done.stderr[-2000:])
     assert (tmp_path / "r.html").stat().st_size > 10_000
+    # the demo's comparison: every profile, the seed's figures, what is not computable and why
+    comparison = (tmp_path / "cm.md").read_text()
+    assert "| `eco-classic` | `eocic` | `us-cmp-strong` |" in comparison
+    assert "about 19 %" in comparison and "## Not computed here" in comparison
+    assert "`frontier_firms_difference`: not computable" in comparison
+
+
+def test_demo_stars_do_not_vanish_when_an_input_dataset_ends(published):
+    """Business demography ends in 2020 and R&D in 2022 in the demo, SBS runs to 2023: the region-wide
+    eocic stars carry the last values over (star_max_carry_years) instead of dropping to none."""
+    out, _ = published
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            """select star, year, count(*) filter (where is_star), count(*) filter (where is_star is null)
+               from marts.fct_cluster_stars where profile = 'eocic' and year between 2019 and 2023
+               and star in ('sme_performance', 'innovation_leader') group by all"""
+        ).fetchall()
+        earned = {(star, year): n for star, year, n, _ in rows}
+        for star in ("sme_performance", "innovation_leader"):
+            counts = [earned[star, year] for year in range(2019, 2024)]
+            assert min(counts) > 0.7 * max(counts) > 0, (star, counts)
+        # a region-wide star only ever goes to a cell with the specialisation star
+        stray = con.execute(
+            """select count(*) from marts.fct_cluster_stars as s
+               join marts.fct_cluster_stars as spec using (region_code, category_code, year, profile)
+               where s.profile = 'eocic' and s.star in ('sme_performance', 'innovation_leader')
+               and spec.star = 'specialisation' and s.is_star and not spec.is_star"""
+        ).fetchone()[0]
+        assert stray == 0

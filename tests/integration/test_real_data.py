@@ -236,3 +236,77 @@ def test_real_lfs_and_gdp_files_of_older_vintages_are_read(three_run):
     assert query(
         out, "select count(*) from staging.stg_nama_10r_2gdp where geo_code like 'EU%'"
     ) == [(0,)]
+
+
+def test_clusters_matter_on_the_real_file_matches_an_independent_recomputation(sbs_run):
+    import polars as pl
+
+    from clusterobs.clusters_matter import latest_complete_year
+
+    _, out = sbs_run
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        year = latest_complete_year(con)
+    cells = read_polars(out / "parquet", "fct_cluster_region_year").filter(
+        (pl.col("year") == year)
+        & (pl.col("category_type") == "traded")
+        & (pl.col("employment") > 0)
+    )
+    stars = (
+        read_polars(out / "parquet", "fct_cluster_stars")
+        .filter((pl.col("year") == year) & (pl.col("profile") == "eocic"))
+        .group_by("region_code", "category_code")
+        .agg(pl.col("is_star").fill_null(False).any().alias("specialised"))
+    )
+    cells = cells.join(stars, on=["region_code", "category_code"], how="left").with_columns(
+        pl.col("specialised").fill_null(False)
+    )
+    # Share of all business-economy jobs: the regions' totals, once per region.
+    regions = cells.unique("region_code").select("region_code", "region_total_employment")
+    jobs_share = (
+        cells.filter(pl.col("specialised"))["employment"].sum()
+        / regions["region_total_employment"].sum()
+    )
+    # Wage premium within each category, weighted by the specialised cells' employment.
+    paid = cells.filter(pl.col("wages_meur").is_not_null())
+    by_group = paid.group_by("category_code", "specialised").agg(
+        (pl.col("wages_meur").sum() / pl.col("employment").sum()).alias("wage"),
+        pl.col("employment").sum().alias("employment"),
+    )
+    premiums, weights = [], []
+    for category in by_group["category_code"].unique():
+        rows = {
+            r["specialised"]: r
+            for r in by_group.filter(pl.col("category_code") == category).to_dicts()
+        }
+        if True in rows and False in rows and rows[False]["wage"] > 0:
+            premiums.append(rows[True]["wage"] / rows[False]["wage"] - 1)
+            weights.append(rows[True]["employment"])
+    premium = sum(p * w for p, w in zip(premiums, weights, strict=True)) / sum(weights)
+    computed = {
+        measure: value
+        for measure, value in query(
+            out,
+            "select measure, value from marts.fct_clusters_matter "
+            "where profile = 'eocic' and year_start = ? and year_end = ?",
+            [year, year],
+        )
+    }
+    assert computed["jobs_share"] == pytest.approx(jobs_share, rel=1e-9)
+    assert computed["wage_premium"] == pytest.approx(premium, rel=1e-9)
+    assert 0.01 < jobs_share < 0.6 and -0.5 < premium < 1  # plausible, not a degenerate case
+    assert computed["frontier_firms_difference"] is None
+
+
+def test_the_committed_clusters_matter_doc_is_the_real_files(sbs_run):
+    from clusterobs.clusters_matter import comparison_markdown
+    from clusterobs.settings import PROJECT_ROOT
+
+    _, out = sbs_run
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        text = comparison_markdown(con)
+    committed = (PROJECT_ROOT / "docs" / "clusters_matter.md").read_text(encoding="utf-8")
+    assert text == committed, (
+        "docs/clusters_matter.md is stale: run the pipeline on ../shared/eurostat_realdata's "
+        "sbs_r_nuts06_r2 (a folder holding it as sbs_r_nuts06_r2.tsv.gz) and "
+        "`clusterobs clusters-matter --output-dir <its output> --output docs/clusters_matter.md`"
+    )

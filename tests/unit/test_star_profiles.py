@@ -133,33 +133,107 @@ def test_regional_metric_and_over_all_percentile(tmp_path):
     mapped, totals = cells_frame(employment)
     profile = """
 [profiles.innovation]
-performance_levels = [["leader", 1]]
-stars = [{ name = "innovation_leader", conditions = [
-  { metric = "region.berd_pc_gdp", comparison = ">=", threshold = "percentile_over_all", value = 0.5 },
-  { metric = "avg_wage_eur", comparison = ">", threshold = "absolute", value = 39999 },
-] }]
+performance_levels = [["leader", 2]]
+stars = [
+  { name = "paid", conditions = [{ metric = "avg_wage_eur", comparison = ">", threshold = "absolute", value = 39999 }] },
+  { name = "innovation_leader", requires_star = "paid", conditions = [
+    { metric = "region.berd_pc_gdp", comparison = ">=", threshold = "percentile_over_all", value = 0.5 },
+  ] },
+]
 """
     # Over all 10 cells (2 per region, every one in the population) the median BERD is 2.0, so AT13,
     # AT14 and AT15 qualify.
     regional = indicators({"AT11": 0.5, "AT12": 1.0, "AT13": 2.0, "AT14": 3.0, "AT15": 4.0})
     out = run(tmp_path, mapped, totals, profile, "innovation", regional=regional)
-    leaders = sorted({r["region_code"] for r in out.iter_rows(named=True) if r["star_count"]})
+    leaders = sorted({r["region_code"] for r in out.iter_rows(named=True) if r["star_count"] == 2})
     assert leaders == ["AT13", "AT14", "AT15"]
 
 
-def test_a_region_without_the_regional_metric_earns_no_such_star(tmp_path):
+def test_a_missing_regional_input_makes_the_star_unknown_not_withheld(tmp_path):
     employment = {("AT11", "T01"): 100.0, ("AT12", "T01"): 200.0}
     mapped, totals = cells_frame(employment)
     profile = """
 [profiles.p]
 performance_levels = [["basic", 1]]
-stars = [{ name = "rd", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0 }] }]
+stars = [
+  { name = "present", conditions = [{ metric = "employment", threshold = "absolute", value = 0 }] },
+  { name = "rd", requires_star = "present", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0 }] },
+]
 """
     out = run(tmp_path, mapped, totals, profile, "p", regional=indicators({"AT11": 1.0}))
-    assert {r["region_code"]: r["star_count"] for r in out.iter_rows(named=True)} == {
-        "AT11": 1,
-        "AT12": 0,
+    counts = {
+        r["region_code"]: (r["star_count"], r["stars_evaluated"], r["stars_in_profile"])
+        for r in out.iter_rows(named=True)
     }
+    assert counts == {"AT11": (2, 2, 2), "AT12": (1, 1, 2)}
+    stars = stars_of(tmp_path)
+    assert stars["AT12", "rd"] == (None, "no value of region.berd_pc_gdp for 2019")
+    assert stars["AT11", "rd"] == (True, None)
+
+
+def test_a_regional_value_carries_over_a_few_years_then_the_star_is_unknown(tmp_path):
+    employment = {("AT11", "T01"): 100.0, ("AT12", "T01"): 200.0}
+    mapped, totals = cells_frame(employment)
+    profile = """
+[profiles.p]
+performance_levels = [["basic", 1]]
+stars = [
+  { name = "present", conditions = [{ metric = "employment", threshold = "absolute", value = 0 }] },
+  { name = "rd", requires_star = "present", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0.5 }] },
+]
+"""
+    regional = indicators({"AT11": 1.0, "AT12": 1.0}).with_columns(
+        pl.Series("year", [2017, 2015], pl.Int16)
+    )  # AT11's value is 2 years old in 2019, AT12's 4
+    run(tmp_path, mapped, totals, profile, "p", regional=regional, star_max_carry_years=3)
+    stars = stars_of(tmp_path, carried=True)
+    assert stars["AT11", "rd"] == (True, None, True)
+    assert stars["AT12", "rd"] == (
+        None,
+        "no value of region.berd_pc_gdp (latest 2015) for 2019",
+        False,
+    )
+
+
+def test_a_region_wide_star_goes_only_to_cells_with_the_required_star(tmp_path):
+    # Both regions lead on R&D, but only AT11's T01 is specialised (LQ >= 1.5).
+    employment = {
+        ("AT11", "T01"): 300.0, ("AT11", "T02"): 100.0,
+        ("AT12", "T01"): 100.0, ("AT12", "T02"): 300.0,
+    }  # fmt: skip
+    mapped, totals = cells_frame(employment)
+    profile = """
+[profiles.p]
+performance_levels = [["basic", 1]]
+stars = [
+  { name = "specialisation", conditions = [{ metric = "lq", threshold = "absolute", value = 1.4 }] },
+  { name = "rd", requires_star = "specialisation", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0 }] },
+]
+"""
+    run(tmp_path, mapped, totals, profile, "p", regional=indicators({"AT11": 1.0, "AT12": 1.0}))
+    rd = {
+        region_category: v[0]
+        for (region_category, star), v in stars_of(tmp_path, by_category=True).items()
+        if star == "rd"
+    }
+    assert rd == {
+        ("AT11", "T01"): True, ("AT11", "T02"): False,
+        ("AT12", "T01"): False, ("AT12", "T02"): True,
+    }  # fmt: skip
+
+
+def stars_of(tmp_path, carried: bool = False, by_category: bool = False) -> dict:
+    """marts.fct_cluster_stars of the last `run`: (is_star, unknown_reason[, is_carried]) by (region, star)."""
+    import duckdb
+
+    columns = "is_star, unknown_reason" + (", is_carried" if carried else "")
+    with duckdb.connect(str(tmp_path / "unit.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            f"select region_code, category_code, star, {columns} from marts.fct_cluster_stars"
+        ).fetchall()
+    if by_category:
+        return {((r[0], r[1]), r[2]): tuple(r[3:]) for r in rows}
+    return {(r[0], r[2]): tuple(r[3:]) for r in rows}
 
 
 def test_performance_levels_follow_the_star_count(tmp_path):
@@ -196,6 +270,16 @@ def test_performance_levels_follow_the_star_count(tmp_path):
             "[profiles.p]\nperformance_levels = [['b', 2]]\n"
             "stars = [{ name = 's', conditions = [{ metric = 'lq', threshold = 'absolute', value = 1 }] }]",
             "ascending star counts between 1 and 1",
+        ),
+        (
+            "[profiles.p]\nperformance_levels = [['b', 1]]\n"
+            "stars = [{ name = 's', conditions = [{ metric = 'region.berd_pc_gdp', threshold = 'absolute', value = 1 }] }]",
+            "name the cell-level star it requires with requires_star",
+        ),
+        (
+            "[profiles.p]\nperformance_levels = [['b', 1]]\n"
+            "stars = [{ name = 's', requires_star = 'x', conditions = [{ metric = 'lq', threshold = 'absolute', value = 1 }] }]",
+            "requires_star 'x' is not another star of the profile",
         ),
         ("not toml [", "not valid TOML"),
     ],
@@ -271,74 +355,13 @@ def test_lq_shares_and_stars_properties(tmp_path_factory, matrix, seed):
     assert stars(out) == stars(shuffled)
 
 
-def test_clusters_matter_compares_star_cells_with_the_others(tmp_path):
-    from .sql_fixtures import model_output
-
-    # Two regions x two categories x two years; AT11-T01 has a star in 2019 (its base year for 2020).
-    rows = [
-        # region, category, year, employment, wages_meur
-        ("AT11", "T01", 2019, 100.0, 5.0),
-        ("AT11", "T01", 2020, 110.0, 5.72),
-        ("AT11", "T02", 2019, 300.0, 9.0),
-        ("AT11", "T02", 2020, 300.0, 9.3),
-        ("AT12", "T01", 2019, 100.0, 3.0),
-        ("AT12", "T01", 2020, 100.0, 3.0),
-        ("AT12", "T02", 2019, 0.0, None),
-        ("AT12", "T02", 2020, 0.0, None),
-    ]
-    measured = pl.DataFrame(
-        rows,
-        schema={
-            "region_code": pl.String,
-            "category_code": pl.String,
-            "year": pl.Int16,
-            "employment": pl.Float64,
-            "wages_meur": pl.Float64,
-        },
-        orient="row",
-    ).with_columns(pl.lit("sbs_legacy").alias("indicator_scheme"))
-    stars = measured.select(
-        "region_code",
-        "category_code",
-        "year",
-        pl.lit("p").alias("profile"),
-        pl.lit("s").alias("star"),
-        ((pl.col("region_code") == "AT11") & (pl.col("category_code") == "T01")).alias("is_star"),
-    )
-    out = model_output(
-        tmp_path,
-        "marts.fct_clusters_matter",
-        {
-            "intermediate.int_cluster_region_year__measured": measured,
-            "marts.fct_cluster_stars": stars,
-        },
-    )
-    by_year = {r["year"]: r for r in out.iter_rows(named=True)}
-    y2019, y2020 = by_year[2019], by_year[2020]
-    assert (y2019["star_cells"], y2019["other_cells"]) == (
-        1,
-        2,
-    )  # the zero-employment cell is left out
-    assert y2019["star_jobs_share"] == pytest.approx(100 / 500)
-    assert y2019["avg_wage_star_eur"] == pytest.approx(50_000)
-    assert y2019["avg_wage_other_eur"] == pytest.approx(12e6 / 400)  # 30 000
-    assert y2019["wage_premium"] == pytest.approx(50_000 / 30_000 - 1)
-    assert y2019["employment_growth_star"] is None  # no previous year
-    assert y2020["employment_growth_star"] == pytest.approx(0.10)
-    assert y2020["employment_growth_other"] == pytest.approx(0.0)
-    assert y2020["employment_growth_difference_pp"] == pytest.approx(10.0)
-    assert y2020["wage_growth_star"] == pytest.approx((5.72 / 110) / (5.0 / 100) - 1)  # 4 %
-    other_growth = (12.3 / 400) / (12.0 / 400) - 1  # 2.5 %
-    assert y2020["wage_growth_other"] == pytest.approx(other_growth)
-    assert y2020["wage_growth_difference_pp"] == pytest.approx(100 * (0.04 - other_growth))
-
-
 def test_shipped_eocic_profile_on_hand_computed_thresholds(tmp_path):
+    t01, t02 = [900, 200, 600, 100, 500, 300], [100, 800, 200, 700, 300, 400]
     employment = {
-        (f"AT{11 + r}", c): float(100 * (r + 1) * (3 if c == "T01" else 1) + 7 * r * r)
+        (f"AT{11 + r}", c): float((t01 if c == "T01" else t02)[r])
         for r in range(6)
         for c in ("T01", "T02")
-    }
+    }  # LQs from 0.2 to 1.8: some cells specialised (LQ >= 1.5), most not
     mapped, totals = cells_frame(employment)
     # Different wages per job so that the productivity proxy (average wage) varies.
     mapped = mapped.with_columns(
@@ -363,8 +386,64 @@ def test_shipped_eocic_profile_on_hand_computed_thresholds(tmp_path):
             [growth[r["region_code"]] for r in rows], 0.8
         )
         rd = berd[row["region_code"]] >= np.quantile([berd[r["region_code"]] for r in rows], 0.8)
-        stars = int(row["lq"] >= 1.5) + int(size) + int(wage) + int(sme) + int(rd)
+        specialised = row["lq"] >= 1.5  # the region-wide stars go only to specialised cells
+        stars = (
+            int(specialised)
+            + int(size)
+            + int(wage)
+            + int(specialised and sme)
+            + int(specialised and rd)
+        )
         assert row["star_count"] == stars, row["region_code"]
         level = None if stars == 0 else "basic" if stars < 3 else "medium" if stars < 4 else "high"
         assert row["performance_level"] == level
     assert len({r["star_count"] for r in rows}) >= 3  # the example exercises several levels
+
+
+def test_star_counts_do_not_drop_the_year_an_input_dataset_ends(tmp_path):
+    # The same economy in 2019-2021; business demography and R&D (the regional inputs) end in 2019.
+    t01, t02 = [900, 200, 600, 100, 500, 300], [100, 800, 200, 700, 300, 400]
+    employment = {
+        (f"AT{11 + r}", c): float((t01 if c == "T01" else t02)[r])
+        for r in range(6)
+        for c in ("T01", "T02")
+    }
+    mapped, totals = cells_frame(employment)
+    mapped = pl.concat(
+        [mapped.with_columns(pl.lit(y, pl.Int16).alias("year")) for y in (2019, 2020, 2021)]
+    )
+    totals = pl.concat(
+        [totals.with_columns(pl.lit(y, pl.Int16).alias("year")) for y in (2019, 2020, 2021)]
+    )
+    growth = {f"AT{11 + r}": v for r, v in enumerate([9.0, 4.0, 2.0, 8.0, 3.0, 5.0])}
+    berd = {f"AT{11 + r}": v for r, v in enumerate([3.5, 0.1, 2.5, 1.5, 3.0, 0.2])}
+    regional = pl.concat(
+        [indicators(growth, "high_growth_enterprise_share"), indicators(berd, "berd_pc_gdp")]
+    )
+    out = run(tmp_path, mapped, totals, shipped_profiles(), "eocic", regional=regional)
+    counts = {
+        (r["region_code"], r["category_code"], r["year"]): (r["star_count"], r["stars_evaluated"])
+        for r in out.iter_rows(named=True)
+    }
+    for (region, category, year), count in counts.items():
+        assert count == counts[region, category, 2019], (region, category, year)
+    assert max(c for c, _ in counts.values()) >= 4  # regional stars were earned, and stay
+    assert {e for _, e in counts.values()} == {5}
+    # Past the carry-over the regional stars are unknown, not lost: counts say so.
+    out = run(
+        tmp_path,
+        mapped,
+        totals,
+        shipped_profiles(),
+        "eocic",
+        regional=regional,
+        star_max_carry_years=1,
+    )
+    evaluated: dict[int, set] = {}
+    for r in out.iter_rows(named=True):
+        specialised = r["lq"] >= 1.5  # eocic's specialisation star
+        evaluated.setdefault(r["year"], set()).add((specialised, r["stars_evaluated"]))
+    assert evaluated[2020] == {(False, 5), (True, 5)}
+    # 2021: a specialised cell's two regional stars are unknown; a cell without the specialisation star
+    # cannot have them whatever the value, so they are judged (not earned).
+    assert evaluated[2021] == {(False, 5), (True, 3)}
