@@ -22,7 +22,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
 
 DATASET = "sbs_r_nuts06_r2"
 
@@ -43,7 +42,7 @@ def contender_duckdb_floor(path: Path, work: Path) -> int:
 
     con = duckdb.connect(str(work / "floor.duckdb"))
     con.execute("set memory_limit = '4GB'")
-    from transforms.sql_text import quoted
+    from clusterobs.transforms.sql_text import quoted
 
     con.execute(
         "create table wide as select * from read_csv(?, delim = '\t', header = true, all_varchar = true)",

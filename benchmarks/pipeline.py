@@ -123,8 +123,7 @@ def contender(name: str, source: Path) -> dict:
 def duckdb_floor(source: Path) -> dict:
     """read_csv + unpivot + value/flag split of every extract into a DuckDB file; time without imports."""
     import duckdb
-
-    from transforms.sql_text import quoted
+    from clusterobs.transforms.sql_text import quoted
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
@@ -269,7 +268,6 @@ def main() -> None:
     if args.contender:
         print(json.dumps(globals()[args.contender](args.input)))
         return
-    sys.path.insert(0, str(ROOT))
     from clusterobs.registry import load_registry
     from clusterobs.settings import Settings
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from pipeline import run_clusterobs  # benchmarks/pipeline.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from pipeline import run_clusterobs  # noqa: E402  (fresh process, its own peak RSS)
 
 
 def one_run(source: Path, validate: bool) -> dict:
@@ -30,7 +28,6 @@ def main() -> None:
     parser.add_argument("--input", type=Path, default=HERE / "data" / "full-eu")
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     from clusterobs.registry import load_registry
     from clusterobs.settings import Settings
 

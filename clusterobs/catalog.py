@@ -10,11 +10,12 @@ from pathlib import Path
 import duckdb
 
 from clusterobs import models
-from clusterobs.paths import PROJECT_ROOT
-from transforms.sql_text import quoted, sql_literal
+from clusterobs.paths import COLUMN_DOCS_DIR, PROJECT_ROOT
+from clusterobs.transforms.sql_text import quoted, sql_literal
 
-COLUMN_DOCS = sorted((PROJECT_ROOT / "docs").glob("*_tables.md"))
-DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md"
+COLUMN_DOCS = sorted(COLUMN_DOCS_DIR.glob("*_tables.md"))
+# written by `clusterobs dictionary --write` in a checkout (None when installed from the wheel)
+DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md" if PROJECT_ROOT else None
 HEADING = re.compile(r"^## `(\w+)`")
 NAME = re.compile(r"`(\w+)`")
 

@@ -121,7 +121,7 @@ def _run_pipeline(settings, source: str, mode: str):
         console.print(
             f"clusterobs run: source [bold]{escape(source)}[/bold] -> {escape(str(settings.output_path))}"
         )
-    from flows.pipeline import pipeline
+    from clusterobs.flows.pipeline import pipeline
 
     overlap = None
     if settings.validate_outputs:
@@ -414,8 +414,8 @@ def ingest(
         console.print(f"[red]error:[/red] not a file: {escape(', '.join(missing))}")
         raise typer.Exit(2)
     from clusterobs.registry import checked_dataset_code
-    from transforms.extracts import declared_dataset
-    from transforms.observations import ExtractError
+    from clusterobs.transforms.extracts import declared_dataset
+    from clusterobs.transforms.observations import ExtractError
 
     try:  # what can be seen without Prefect: empty files, HTML pages, unknown formats, bad codes
         for path in paths:
@@ -435,7 +435,7 @@ def ingest(
             console.print(
                 f"clusterobs ingest: {len(paths)} file(s) -> {escape(str(settings.output_path))}"
             )
-        from flows.pipeline import ingest_files as ingest_flow
+        from clusterobs.flows.pipeline import ingest_files as ingest_flow
 
         summary = flow_command(
             settings,
@@ -724,6 +724,13 @@ def dictionary(
     with published_warehouse(output_dir) as con:
         text = catalog.data_dictionary(con)
     if write:
+        if catalog.DICTIONARY is None:
+            console.print(
+                "[red]error:[/red] --write updates docs/data_dictionary.md of a source checkout; "
+                "this clusterobs is installed from a wheel: print it and redirect instead",
+                soft_wrap=True,
+            )
+            raise typer.Exit(2)
         catalog.DICTIONARY.write_text(text, encoding="utf-8")
         console.print(f"wrote {catalog.DICTIONARY}")
     else:

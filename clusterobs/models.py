@@ -11,8 +11,8 @@ import sqlglot
 from sqlglot import exp
 
 from clusterobs.paths import SQL_DIR
-from transforms.duckdb_results import scalar
-from transforms.sql_text import sql_literal
+from clusterobs.transforms.duckdb_results import scalar
+from clusterobs.transforms.sql_text import sql_literal
 
 LAYERS = ("staging", "intermediate", "marts", "analyst")
 SOURCE_SCHEMAS = ("raw", "ref", "config")

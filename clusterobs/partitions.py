@@ -19,8 +19,8 @@ import duckdb
 
 from clusterobs.models import Model, country_partitioned, discovered_models, run_model
 from clusterobs.settings import Settings
+from clusterobs.transforms.observations import sql_literal
 from clusterobs.warehouse import set_run_variables
-from transforms.observations import sql_literal
 
 COUNTRY_COLUMN = "country"
 

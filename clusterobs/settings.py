@@ -9,9 +9,24 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from clusterobs.paths import DEMO_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, REFERENCE_DIR, SQL_DIR
+from clusterobs.paths import (
+    ASSETS_DIR,
+    DEMO_DIR,
+    EXPECTATIONS_DIR,
+    PROJECT_ROOT,
+    REFERENCE_DIR,
+    SQL_DIR,
+)
 
-__all__ = ["DEMO_DIR", "EXPECTATIONS_DIR", "PROJECT_ROOT", "REFERENCE_DIR", "SQL_DIR", "Settings"]
+__all__ = [
+    "ASSETS_DIR",
+    "DEMO_DIR",
+    "EXPECTATIONS_DIR",
+    "PROJECT_ROOT",
+    "REFERENCE_DIR",
+    "SQL_DIR",
+    "Settings",
+]
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 # The default `countries`: the NUTS reference also lists the UK and the EFTA and candidate countries.
@@ -357,7 +372,7 @@ class Settings(BaseSettings):
     def source_dir(self) -> Path:
         """Folder holding the extract files of this run."""
         if self.source == "demo":
-            return PROJECT_ROOT / "data" / "demo"
+            return DEMO_DIR
         return self.resolve(Path(self.source))
 
     @property
@@ -374,11 +389,12 @@ class Settings(BaseSettings):
 
     @staticmethod
     def _project_file(path: Path) -> Path:
-        """A configuration file: a relative path is looked up from the working folder, then the project root."""
+        """A configuration file: a relative path is looked up from the working folder, then among the
+        package's own files (the shipped datasets.toml, star_profiles.toml, reference tables)."""
         if path.is_absolute():
             return path
         here = Path.cwd() / path
-        return here.resolve() if here.exists() else PROJECT_ROOT / path
+        return here.resolve() if here.exists() else ASSETS_DIR / path
 
     @property
     def output_path(self) -> Path:

@@ -16,10 +16,10 @@ from clusterobs.landing import LandedFile
 from clusterobs.registry import DatasetSpec, load_registry, run_years
 from clusterobs.settings import EU27, REFERENCE_DIR, Settings
 from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
-from transforms.conformance import DeclaredSchema, conformed_extract
-from transforms.duckdb_results import first_row, scalar
-from transforms.extracts import read_extract
-from transforms.observations import (
+from clusterobs.transforms.conformance import DeclaredSchema, conformed_extract
+from clusterobs.transforms.duckdb_results import first_row, scalar
+from clusterobs.transforms.extracts import read_extract
+from clusterobs.transforms.observations import (
     ExtractError,
     ParsedExtract,
     create_observation_table,

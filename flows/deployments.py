@@ -1,7 +1,7 @@
 """Scheduled deployments, served from this machine (`prefect.serve`: no work pool needed).
 
     uv run prefect server start --host 127.0.0.1                       # terminal 1: API, UI, scheduler
-    PREFECT_API_URL=http://127.0.0.1:4200/api uv run python -m flows.deployments   # terminal 2
+    PREFECT_API_URL=http://127.0.0.1:4200/api uv run python -m clusterobs.flows.deployments   # terminal 2
 
 - `clusterobs-refresh/monthly-full-refresh`: the whole pipeline from the Eurostat API on the 1st of each
   month at 03:00 (extracts whose `updated` stamp did not change are reused, not downloaded again);
@@ -19,13 +19,13 @@ from __future__ import annotations
 import asyncio
 
 import duckdb
+from clusterobs.flows.pipeline import RunSummary, pipeline
 from prefect import flow, get_run_logger, serve, task
 
 from clusterobs import warehouse
 from clusterobs.eurostat_api import EurostatClient
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
-from flows.pipeline import RunSummary, pipeline
 
 MONTHLY = "0 3 1 * *"
 DAILY = "0 6 * * *"

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from clusterobs.flows import tasks
+from clusterobs.transforms.conformance import DeclaredSchema
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -32,8 +34,6 @@ from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import SourcePlan, source_plan
-from flows import tasks
-from transforms.conformance import DeclaredSchema
 
 
 @dataclass
@@ -492,7 +492,7 @@ def _ingest_into(
     summary: RunSummary,
 ) -> None:
     """Load `paths` into the run's copy of the warehouse (the ingest command's work)."""
-    from transforms.extracts import declared_dataset
+    from clusterobs.transforms.extracts import declared_dataset
 
     with summary.timed("ingest"):
         remove_interrupted_writes(settings.landing_path)

@@ -13,15 +13,13 @@ shipped tables alone: `--emerging-only` needs no ../shared).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import polars as pl
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_ROOT))
 
-from transforms.cluster_mapping import (  # noqa: E402
+from clusterobs.transforms.cluster_mapping import (  # noqa: E402
     class_assignments,
     class_share_mapping,
     cluster_name_key,

@@ -13,8 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
-
-from transforms.observations import ExtractError, ParsedExtract, dimension_type, quoted, sql_literal
+from clusterobs.transforms.observations import (
+    ExtractError,
+    ParsedExtract,
+    dimension_type,
+    quoted,
+    sql_literal,
+)
 
 SHOWN_CODES = 6
 

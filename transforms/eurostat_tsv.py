@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
-from transforms import observations
-from transforms.observations import (
+from clusterobs.transforms import observations
+from clusterobs.transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

@@ -18,8 +18,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
-
-from transforms.observations import (
+from clusterobs.transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from transforms.sql_text import quoted, sql_literal
+from clusterobs.transforms.sql_text import quoted, sql_literal
 
 # Observation status letters (DOMAIN.md 1.3) plus the older c/s/z/r; confidentiality codes are upper case.
 KNOWN_FLAG_LETTERS = frozenset("bdefimnpu" + "cszr")

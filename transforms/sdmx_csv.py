@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import duckdb
-
-from transforms.eurostat_tsv import header_line, is_gzip
-from transforms.observations import (
+from clusterobs.transforms.eurostat_tsv import header_line, is_gzip
+from clusterobs.transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

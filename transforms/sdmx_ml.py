@@ -15,8 +15,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from transforms.observations import (
+from clusterobs.transforms.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

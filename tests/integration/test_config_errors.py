@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from clusterobs.flows.pipeline import pipeline
 
 from clusterobs.settings import PROJECT_ROOT, Settings
-from flows.pipeline import pipeline
 
 from .test_crash_safety import published_state
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from clusterobs.flows.pipeline import pipeline
 
 from clusterobs.settings import Settings
-from flows.pipeline import pipeline
 
 pytestmark = [
     pytest.mark.integration,

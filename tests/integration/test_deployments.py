@@ -1,5 +1,5 @@
 """Scheduled deployments: a real `prefect server start` on 127.0.0.1, the repository's deployments served
-by `python -m flows.deployments`, a run triggered through the API and followed to completion."""
+by `python -m clusterobs.flows.deployments`, a run triggered through the API and followed to completion."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from collections import Counter
 
 import httpx
 import pytest
+from clusterobs.flows.deployments import DAILY, MONTHLY, updated_datasets
 
 from clusterobs.settings import PROJECT_ROOT, EurostatApi, Settings
-from flows.deployments import DAILY, MONTHLY, updated_datasets
 
 from ..eurostat_server import FakeEurostat
 
@@ -67,7 +67,7 @@ def test_served_deployment_runs_through_the_api(prefect_server, tmp_path):
 
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_LOGGING_LEVEL": "WARNING"}
     served = subprocess.Popen(
-        [sys.executable, "-m", "flows.deployments"], env=env, cwd=PROJECT_ROOT,
+        [sys.executable, "-m", "clusterobs.flows.deployments"], env=env, cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

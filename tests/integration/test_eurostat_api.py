@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from clusterobs.transforms.extracts import observations
 
 from clusterobs import warehouse
 from clusterobs.eurostat_api import (
@@ -17,7 +18,6 @@ from clusterobs.eurostat_api import (
     split_slice,
 )
 from clusterobs.settings import EurostatApi
-from transforms.extracts import observations
 
 from ..conftest import DEMO_DIR, SHARED_DIR
 from ..eurostat_server import (

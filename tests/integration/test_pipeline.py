@@ -18,12 +18,12 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+from clusterobs.flows.pipeline import pipeline
 
 from clusterobs import exports
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.validation import ValidationFailed
-from flows.pipeline import pipeline
 
 from ..conftest import DEMO_DIR
 

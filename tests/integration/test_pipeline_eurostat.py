@@ -7,10 +7,10 @@ import os
 import duckdb
 import polars as pl
 import pytest
+from clusterobs.flows.pipeline import pipeline, run_report
 
 from clusterobs import warehouse
 from clusterobs.settings import EurostatApi, Settings
-from flows.pipeline import pipeline, run_report
 
 from ..eurostat_server import FakeEurostat, Reply, key_parts, too_big
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from clusterobs.flows.pipeline import pipeline
 
 from clusterobs.exports import read_polars
 from clusterobs.settings import Settings
-from flows.pipeline import pipeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared]
 

@@ -10,13 +10,13 @@ import stat
 
 import duckdb
 import pytest
+from clusterobs.flows.pipeline import pipeline
 from typer.testing import CliRunner
 
 from clusterobs import publish
 from clusterobs.cli import app
 from clusterobs.registry import RegistryError, load_registry
 from clusterobs.settings import Settings
-from flows.pipeline import pipeline
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

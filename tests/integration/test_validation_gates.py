@@ -9,11 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from clusterobs.flows.pipeline import pipeline
 
 from clusterobs import models, validation, warehouse
 from clusterobs.settings import Settings
 from clusterobs.validation import ValidationFailed
-from flows.pipeline import pipeline
 
 from ..conftest import DEMO_DIR
 from .test_pipeline import output_fingerprint

@@ -6,8 +6,7 @@ import importlib.util
 
 import polars as pl
 import pytest
-
-from transforms.cluster_mapping import (
+from clusterobs.transforms.cluster_mapping import (
     class_assignments,
     cluster_name_key,
     nace_cluster_mapping,
@@ -159,7 +158,7 @@ def test_emerging_mapping_is_current_and_overlaps_only_across_industries():
 
 
 def test_hand_review_overrides_replace_votes(assignments):
-    from transforms.cluster_mapping import reviewed_assignments
+    from clusterobs.transforms.cluster_mapping import reviewed_assignments
 
     overrides = pl.DataFrame(
         {"nace_code": ["C3030", "C1011"], "category_code": ["T04", None], "reason": ["r1", "r2"]},

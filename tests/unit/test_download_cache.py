@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from clusterobs.flows.tasks import download_cache_key
+
 from clusterobs.registry import DatasetSpec, within_years
 from clusterobs.settings import EurostatApi
-from flows.tasks import download_cache_key
 
 SPEC = DatasetSpec(
     name="nama_10r_2gdp",

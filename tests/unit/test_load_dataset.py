@@ -7,12 +7,12 @@ import os
 import stat
 
 import pytest
+from clusterobs.transforms import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
+from clusterobs.transforms.extracts import observations
+from clusterobs.transforms.observations import ExtractError
 
 from clusterobs import warehouse
 from clusterobs.landing import land_file
-from transforms import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
-from transforms.extracts import observations
-from transforms.observations import ExtractError
 
 from ..formats import (
     OBSERVATIONS,

@@ -9,12 +9,12 @@ import json
 
 import duckdb
 import pytest
+from clusterobs.transforms import observations as observations_module
+from clusterobs.transforms.extracts import observations, read_extract
+from clusterobs.transforms.observations import MAX_ABS_VALUE, ExtractError, reader_failure
 
 from clusterobs import warehouse
 from clusterobs.landing import land_file
-from transforms import observations as observations_module
-from transforms.extracts import observations, read_extract
-from transforms.observations import MAX_ABS_VALUE, ExtractError, reader_failure
 
 from ..formats import write_tsv
 

@@ -6,9 +6,8 @@ import json
 
 import polars as pl
 import pytest
-
-from transforms.extracts import declared_dataset, observations
-from transforms.observations import ExtractError
+from clusterobs.transforms.extracts import declared_dataset, observations
+from clusterobs.transforms.observations import ExtractError
 
 from ..formats import (
     OBSERVATIONS,
