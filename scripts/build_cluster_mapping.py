@@ -214,6 +214,7 @@ def emerging_report(nace: pl.DataFrame, traded: pl.DataFrame, categories: pl.Dat
         .sort("category_code", "nace_code")
     )
     industries = sorted(set(classes["category_code"]))
+    by_industry = {c: classes.filter(pl.col("category_code") == c) for c in industries}
     lines = [
         "# Emerging industries: definitions, classes and overlaps",
         "",
@@ -232,15 +233,14 @@ def emerging_report(nace: pl.DataFrame, traded: pl.DataFrame, categories: pl.Dat
         "| code | industry | classes | in a traded category | what it covers (EOCIC) |",
         "|---|---|---:|---:|---|",
     ]
-    for code in industries:
-        rows = classes.filter(pl.col("category_code") == code)
+    for code, rows in by_industry.items():
         in_traded = rows["traded_code"].is_not_null().sum()
         lines.append(
             f"| {code} | {names[code]} | {rows.height} | {in_traded} | {EMERGING_DEFINITIONS[code]} |"
         )
     lines += ["", "## Overlap between emerging industries (classes in both)", ""]
     lines += ["| | " + " | ".join(industries) + " |", "|---|" + "---:|" * len(industries)]
-    sets = {c: set(classes.filter(pl.col("category_code") == c)["nace_code"]) for c in industries}
+    sets = {c: set(rows["nace_code"]) for c, rows in by_industry.items()}
     for a in industries:
         cells = [str(len(sets[a] & sets[b])) if a != b else "-" for b in industries]
         lines.append(f"| {a} | " + " | ".join(cells) + " |")
@@ -266,8 +266,7 @@ def emerging_report(nace: pl.DataFrame, traded: pl.DataFrame, categories: pl.Dat
         "| industry | largest traded categories | outside |",
         "|---|---|---:|",
     ]
-    for code in industries:
-        rows = classes.filter(pl.col("category_code") == code)
+    for code, rows in by_industry.items():
         counts = (
             rows.filter(pl.col("traded_code").is_not_null())
             .group_by("traded_code")
@@ -284,13 +283,11 @@ def emerging_report(nace: pl.DataFrame, traded: pl.DataFrame, categories: pl.Dat
             f"| {code} {names[code]} | {top or '-'} | {100 * outside / rows.height:.0f} % |"
         )
     lines += ["", "## The thin industries, reviewed", ""]
-    for code in industries:
-        rows = classes.filter(pl.col("category_code") == code)
+    for code, rows in by_industry.items():
         if rows.height < THIN_INDUSTRY_CLASSES:
             lines += [f"**{code} {names[code]}** ({rows.height} classes). {THIN_REVIEW[code]}", ""]
     lines += ["## Classes", ""]
-    for code in industries:
-        rows = classes.filter(pl.col("category_code") == code)
+    for code, rows in by_industry.items():
         lines += [f"### {code} {names[code]} ({rows.height} classes)", ""]
         for r in rows.iter_rows(named=True):
             home = (

@@ -149,18 +149,22 @@ stars = [
     assert leaders == ["AT13", "AT14", "AT15"]
 
 
-def test_a_missing_regional_input_makes_the_star_unknown_not_withheld(tmp_path):
-    employment = {("AT11", "T01"): 100.0, ("AT12", "T01"): 200.0}
-    mapped, totals = cells_frame(employment)
-    profile = """
+def rd_profile(threshold: float) -> str:
+    """Profile p: a cell-level star every cell with jobs earns, and an R&D star (region-wide) requiring it."""
+    return f"""
 [profiles.p]
 performance_levels = [["basic", 1]]
 stars = [
-  { name = "present", conditions = [{ metric = "employment", threshold = "absolute", value = 0 }] },
-  { name = "rd", requires_star = "present", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0 }] },
+  {{ name = "present", conditions = [{{ metric = "employment", threshold = "absolute", value = 0 }}] }},
+  {{ name = "rd", requires_star = "present", conditions = [{{ metric = "region.berd_pc_gdp", threshold = "absolute", value = {threshold} }}] }},
 ]
 """
-    out = run(tmp_path, mapped, totals, profile, "p", regional=indicators({"AT11": 1.0}))
+
+
+def test_a_missing_regional_input_makes_the_star_unknown_not_withheld(tmp_path):
+    employment = {("AT11", "T01"): 100.0, ("AT12", "T01"): 200.0}
+    mapped, totals = cells_frame(employment)
+    out = run(tmp_path, mapped, totals, rd_profile(0), "p", regional=indicators({"AT11": 1.0}))
     counts = {
         r["region_code"]: (r["star_count"], r["stars_evaluated"], r["stars_in_profile"])
         for r in out.iter_rows(named=True)
@@ -174,18 +178,10 @@ stars = [
 def test_a_regional_value_carries_over_a_few_years_then_the_star_is_unknown(tmp_path):
     employment = {("AT11", "T01"): 100.0, ("AT12", "T01"): 200.0}
     mapped, totals = cells_frame(employment)
-    profile = """
-[profiles.p]
-performance_levels = [["basic", 1]]
-stars = [
-  { name = "present", conditions = [{ metric = "employment", threshold = "absolute", value = 0 }] },
-  { name = "rd", requires_star = "present", conditions = [{ metric = "region.berd_pc_gdp", threshold = "absolute", value = 0.5 }] },
-]
-"""
     regional = indicators({"AT11": 1.0, "AT12": 1.0}).with_columns(
         pl.Series("year", [2017, 2015], pl.Int16)
     )  # AT11's value is 2 years old in 2019, AT12's 4
-    run(tmp_path, mapped, totals, profile, "p", regional=regional, star_max_carry_years=3)
+    run(tmp_path, mapped, totals, rd_profile(0.5), "p", regional=regional, star_max_carry_years=3)
     stars = stars_of(tmp_path, carried=True)
     assert stars["AT11", "rd"] == (True, None, True)
     assert stars["AT12", "rd"] == (
@@ -355,14 +351,19 @@ def test_lq_shares_and_stars_properties(tmp_path_factory, matrix, seed):
     assert stars(out) == stars(shuffled)
 
 
+# Employment of six regions in two categories: LQs from 0.2 to 1.8, some cells specialised (LQ >= 1.5).
+SIX_REGIONS = {
+    (f"AT{11 + r}", c): float(jobs)
+    for c, column in (
+        ("T01", [900, 200, 600, 100, 500, 300]),
+        ("T02", [100, 800, 200, 700, 300, 400]),
+    )
+    for r, jobs in enumerate(column)
+}
+
+
 def test_shipped_eocic_profile_on_hand_computed_thresholds(tmp_path):
-    t01, t02 = [900, 200, 600, 100, 500, 300], [100, 800, 200, 700, 300, 400]
-    employment = {
-        (f"AT{11 + r}", c): float((t01 if c == "T01" else t02)[r])
-        for r in range(6)
-        for c in ("T01", "T02")
-    }  # LQs from 0.2 to 1.8: some cells specialised (LQ >= 1.5), most not
-    mapped, totals = cells_frame(employment)
+    mapped, totals = cells_frame(SIX_REGIONS)
     # Different wages per job so that the productivity proxy (average wage) varies.
     mapped = mapped.with_columns(
         (
@@ -402,13 +403,7 @@ def test_shipped_eocic_profile_on_hand_computed_thresholds(tmp_path):
 
 def test_star_counts_do_not_drop_the_year_an_input_dataset_ends(tmp_path):
     # The same economy in 2019-2021; business demography and R&D (the regional inputs) end in 2019.
-    t01, t02 = [900, 200, 600, 100, 500, 300], [100, 800, 200, 700, 300, 400]
-    employment = {
-        (f"AT{11 + r}", c): float((t01 if c == "T01" else t02)[r])
-        for r in range(6)
-        for c in ("T01", "T02")
-    }
-    mapped, totals = cells_frame(employment)
+    mapped, totals = cells_frame(SIX_REGIONS)
     mapped = pl.concat(
         [mapped.with_columns(pl.lit(y, pl.Int16).alias("year")) for y in (2019, 2020, 2021)]
     )
