@@ -13,7 +13,7 @@ import polars as pl
 
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
-from clusterobs.registry import DatasetSpec, load_registry, run_years
+from clusterobs.registry import load_registry, run_years
 from clusterobs.settings import EU27, REFERENCE_DIR, Settings
 from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
 from clusterobs.transforms.conformance import DeclaredSchema, conformed_extract
@@ -731,108 +731,4 @@ def _recorded_stats(
         landed.sha256,
         updated=landed.updated,
         notes=tuple(json.loads(notes or "[]")),
-    )
-
-
-def record_run_datasets(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    loads: dict[str, DatasetLoad],
-    absent: dict[str, str],
-    registry: dict[str, DatasetSpec],
-) -> None:
-    """Record what the run did with each registry dataset (meta.run_datasets). An absent dataset's raw
-    table becomes an empty one of its declared dimensions, so nothing of another source or run is built
-    on and every model still builds (the earlier data stays in the earlier runs' folders)."""
-    con.execute("begin transaction")
-    try:
-        for dataset, reason in absent.items():
-            dimensions = registry[dataset].dimensions
-            create_observation_table(
-                con, f"raw.{quoted(dataset)}", dataset, dimensions, dict.fromkeys(dimensions)
-            )
-            con.execute(
-                f"comment on table raw.{quoted(dataset)} is "
-                + sql_literal(f"absent from run {run_id}: {reason}")
-            )
-        rows = [
-            (run_id, d, load.status, len(load.files), load.observations, None)
-            for d, load in loads.items()
-        ] + [(run_id, d, "absent", 0, 0, reason) for d, reason in absent.items()]
-        con.executemany("insert into meta.run_datasets values (?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
-def record_indicator_availability(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
-    """Record for every catalogue indicator whether the run computed it (meta.indicator_availability);
-    returns the unavailable ones with the reason."""
-    con.execute(
-        """insert into meta.indicator_availability
-           with computed as (
-               select indicator_code, count(distinct region_code) as regions, min(year) as first_year,
-                   max(year) as last_year,
-               from marts.fct_ecosystem_indicators
-               where value is not null
-               group by indicator_code
-           ),
-           absent as (
-               select list(dataset order by dataset) as datasets from meta.run_datasets
-               where run_id = $run_id and status = 'absent'
-           )
-           select
-               $run_id,
-               catalogue.indicator_code,
-               catalogue.dimension,
-               catalogue.source_dataset,
-               case when computed.regions > 0 then 'available' else 'unavailable' end,
-               coalesce(computed.regions, 0),
-               computed.first_year,
-               computed.last_year,
-               case when computed.regions is null then array_to_string(list_filter(
-                   absent.datasets, lambda d: list_contains(
-                       list_transform(string_split(catalogue.source_dataset, '+'), lambda s: trim(s)), d)
-               ), ', ') end,
-           from ref.ecosystem_indicators as catalogue
-           cross join absent
-           left join computed using (indicator_code)
-           order by catalogue.indicator_code""",
-        {"run_id": run_id},
-    )
-    rows = con.execute(
-        """select indicator_code, absent_datasets from meta.indicator_availability
-           where run_id = ? and status = 'unavailable' order by indicator_code""",
-        [run_id],
-    ).fetchall()
-    return {
-        code: f"absent: {datasets}" if datasets else "no values in the loaded datasets"
-        for code, datasets in rows
-    }
-
-
-def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """marts.fct_data_quality as rows (dataset, year, shares of the grid published, confidential and
-    estimated, regions by how their total was obtained), for the run summary."""
-    rows = con.execute(
-        """select dataset, year, regions, published_share, confidential_share, estimated_share,
-               regions_total_reported, regions_total_derived + regions_total_derived_with_estimates,
-               regions_without_total
-           from marts.fct_data_quality order by dataset, year"""
-    ).fetchall()
-    keys = (
-        "dataset", "year", "regions", "published_share", "confidential_share", "estimated_share",
-        "regions_total_reported", "regions_total_derived", "regions_without_total",
-    )  # fmt: skip
-    return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def record_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Rows of every staging and mart table, kept per run (the drift checks compare runs)."""
-    con.execute(
-        """insert into meta.row_counts
-           select ?, schema_name || '.' || table_name, estimated_size from duckdb_tables()
-           where schema_name in ('staging', 'marts')""",
-        [run_id],
     )

@@ -29,7 +29,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from clusterobs import progress, publish, validation, warehouse
+from clusterobs import progress, publish, run_records, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
@@ -502,10 +502,7 @@ def _ingest_into(
             name = checked_dataset_code(dataset or declared_dataset(path))
             by_dataset.setdefault(name, []).append(path)
         with warehouse.connect(run.warehouse) as con:
-            con.execute(
-                "insert into meta.load_runs values (?, now(), ?, 'running', null)",
-                [run.run_id, "ingest"],
-            )
+            run_records.record_run_started(con, run.run_id, "ingest")
         with dask_scheduler(settings) as dask_address:
             ingest_flow = ingest.with_options(task_runner=task_runner(dask_address))
             for load in ingest_flow(

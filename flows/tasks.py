@@ -15,7 +15,16 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clusterobs import catalog, exports, models, partitions, progress, validation, warehouse
+from clusterobs import (
+    catalog,
+    exports,
+    models,
+    partitions,
+    progress,
+    run_records,
+    validation,
+    warehouse,
+)
 from clusterobs.eurostat_api import EurostatClient, request_fingerprint
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
@@ -31,10 +40,7 @@ def prepare_warehouse(db_path: Path, settings: Settings, run_id: str) -> dict[st
             con, settings.cluster_mapping_path, settings.emerging_mapping_path
         )
         warehouse.apply_run_config(con, settings)
-        con.execute(
-            "insert into meta.load_runs values (?, now(), ?, 'running', null)",
-            [run_id, settings.source],
-        )
+        run_records.record_run_started(con, run_id, settings.source)
     return counts
 
 
@@ -181,14 +187,14 @@ def record_run_datasets(
 ) -> None:
     """Record what the run did with each registry dataset; an absent one's raw table is emptied."""
     with warehouse.connect(db_path) as con:
-        warehouse.record_run_datasets(con, run_id, loads, absent, registry)
+        run_records.record_run_datasets(con, run_id, loads, absent, registry)
 
 
 @task(name="record-indicator-availability", cache_policy=NO_CACHE)
 def record_indicator_availability(db_path: Path, run_id: str) -> dict[str, str]:
     """Record which scoreboard indicators the run computed; returns the unavailable ones with the reason."""
     with warehouse.connect(db_path) as con:
-        unavailable = warehouse.record_indicator_availability(con, run_id)
+        unavailable = run_records.record_indicator_availability(con, run_id)
     if unavailable:
         get_run_logger().warning(
             "%s scoreboard indicator(s) unavailable: %s",
@@ -202,7 +208,7 @@ def record_indicator_availability(db_path: Path, run_id: str) -> dict[str, str]:
 def summarise_data_quality(db_path: Path) -> list[dict]:
     """Per SBS dataset and year: how much was published, confidential, estimated (marts.fct_data_quality)."""
     with warehouse.connect(db_path, ddl=False) as con:
-        return warehouse.data_quality(con)
+        return run_records.data_quality(con)
 
 
 def _log_load(result: warehouse.DatasetLoad) -> None:
@@ -322,9 +328,5 @@ def export_parquet(
 @task(name="finish-run", cache_policy=NO_CACHE)
 def finish_run(db_path: Path, run_id: str) -> None:
     with warehouse.connect(db_path) as con:
-        con.execute(
-            "update meta.load_runs set status = 'published', finished_at = now() where run_id = ?",
-            [run_id],
-        )
-        warehouse.record_row_counts(con, run_id)
+        run_records.record_run_published(con, run_id)
         con.execute("checkpoint")
