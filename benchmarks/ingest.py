@@ -28,12 +28,12 @@ DATASET = "sbs_r_nuts06_r2"
 
 def contender_clusterobs(path: Path, work: Path) -> int:
     """Parse, check and load into a DuckDB file, as `clusterobs ingest` does."""
-    from clusterobs import warehouse
+    from clusterobs import loads, warehouse
     from clusterobs.landing import LandedFile, file_sha256
 
     landed = LandedFile(DATASET, path, file_sha256(path), path.stat().st_size, str(path))
     with warehouse.connect(work / "w.duckdb", memory_limit="4GB") as con:
-        return warehouse.load_dataset(con, DATASET, [landed], "bench").observations
+        return loads.load_dataset(con, DATASET, [landed], "bench").observations
 
 
 def contender_duckdb_floor(path: Path, work: Path) -> int:

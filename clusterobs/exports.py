@@ -16,9 +16,9 @@ import duckdb
 
 from clusterobs.catalog import relation_columns
 from clusterobs.failpoints import failpoint
+from clusterobs.loads import loaded_checksums, loaded_updated_stamp
 from clusterobs.transforms.duckdb_results import scalar
 from clusterobs.transforms.observations import quoted, sql_literal
-from clusterobs.warehouse import loaded_checksums, loaded_updated_stamp
 
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 1

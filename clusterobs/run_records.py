@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import duckdb
 
+from clusterobs.loads import DatasetLoad
 from clusterobs.registry import DatasetSpec
 from clusterobs.transforms.observations import create_observation_table
 from clusterobs.transforms.sql_text import quoted, sql_literal
-from clusterobs.warehouse import DatasetLoad
 
 
 def record_run_started(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:

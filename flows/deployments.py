@@ -22,7 +22,7 @@ import duckdb
 from clusterobs.flows.pipeline import RunSummary, pipeline
 from prefect import flow, get_run_logger, serve, task
 
-from clusterobs import warehouse
+from clusterobs import loads
 from clusterobs.eurostat_api import EurostatClient
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
@@ -61,7 +61,7 @@ def updated_datasets(settings: Settings) -> list[str]:
     loaded: dict[str, str | None] = {}
     if settings.warehouse_path.exists():
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            loaded = {name: warehouse.loaded_updated_stamp(con, name) for name in registry}
+            loaded = {name: loads.loaded_updated_stamp(con, name) for name in registry}
     with EurostatClient(settings.eurostat) as client:
         return [
             name

@@ -29,7 +29,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from clusterobs import progress, publish, run_records, validation, warehouse
+from clusterobs import loads, progress, publish, run_records, validation, warehouse
 from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
@@ -72,7 +72,7 @@ class RunSummary:
             spent = time.perf_counter() - started
             self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + spent, 2)
 
-    def record(self, load: warehouse.DatasetLoad) -> None:
+    def record(self, load: loads.DatasetLoad) -> None:
         self.datasets[load.dataset] = {
             "status": load.status,
             "files": len(load.files),
@@ -201,7 +201,7 @@ def ingest(
     work_dir: Path,
     files: dict[str, list[Path]] | None = None,
     plan: SourcePlan | None = None,
-) -> dict[str, warehouse.DatasetLoad]:
+) -> dict[str, loads.DatasetLoad]:
     """Land (or download) each dataset's extracts and load them into raw.<dataset>, one transaction each.
 
     `files`: these extract files per dataset instead of the settings' source, loaded as they are (the other

@@ -18,7 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from clusterobs import (
     catalog,
     exports,
+    loads,
     models,
+    parquet_exchange,
     partitions,
     progress,
     run_records,
@@ -129,11 +131,11 @@ def load_dataset(
     run_id: str,
     memory_limit: str,
     declared: DeclaredSchema | None = None,
-) -> warehouse.DatasetLoad:
+) -> loads.DatasetLoad:
     """Parse a dataset's extracts (held against the registry's `declared` schema) and replace
     raw.<dataset> in one transaction (skipped when unchanged)."""
     with warehouse.connect(db_path, memory_limit) as con:
-        result = warehouse.load_dataset(con, dataset, files, run_id, declared)
+        result = loads.load_dataset(con, dataset, files, run_id, declared)
     _log_load(result)
     return result
 
@@ -143,13 +145,13 @@ def unchanged_loads(
     db_path: Path,
     extracts: dict[str, list[LandedFile]],
     declared: dict[str, DeclaredSchema],
-) -> dict[str, warehouse.DatasetLoad]:
+) -> dict[str, loads.DatasetLoad]:
     """The datasets whose extracts are the ones already loaded (nothing to parse), with their recorded counts."""
     with warehouse.connect(db_path, ddl=False) as con:
         return {
-            dataset: warehouse.unchanged_load(con, dataset, files)
+            dataset: loads.unchanged_load(con, dataset, files)
             for dataset, files in extracts.items()
-            if warehouse.is_loaded(con, dataset, files, declared.get(dataset))
+            if loads.is_loaded(con, dataset, files, declared.get(dataset))
         }
 
 
@@ -161,18 +163,24 @@ def parse_extract(
     exchange_dir: Path,
     memory_limit: str,
     declared: DeclaredSchema | None = None,
-) -> warehouse.ParsedFile:
+) -> parquet_exchange.ParsedFile:
     """Parse one extract into a Parquet file in the exchange folder (runs on any worker)."""
-    return warehouse.parse_to_parquet(landed, dataset, number, exchange_dir, memory_limit, declared)
+    return parquet_exchange.parse_to_parquet(
+        landed, dataset, number, exchange_dir, memory_limit, declared
+    )
 
 
 @task(name="load-parsed", cache_policy=NO_CACHE)
 def load_parsed(
-    db_path: Path, dataset: str, parsed: list[warehouse.ParsedFile], run_id: str, memory_limit: str
-) -> warehouse.DatasetLoad:
+    db_path: Path,
+    dataset: str,
+    parsed: list[parquet_exchange.ParsedFile],
+    run_id: str,
+    memory_limit: str,
+) -> loads.DatasetLoad:
     """Replace raw.<dataset> by its parsed Parquet files in one transaction (the warehouse's one writer)."""
     with warehouse.connect(db_path, memory_limit) as con:
-        result = warehouse.load_parsed(con, dataset, parsed, run_id)
+        result = parquet_exchange.load_parsed(con, dataset, parsed, run_id)
     _log_load(result)
     return result
 
@@ -181,7 +189,7 @@ def load_parsed(
 def record_run_datasets(
     db_path: Path,
     run_id: str,
-    loads: dict[str, warehouse.DatasetLoad],
+    loads: dict[str, loads.DatasetLoad],
     absent: dict[str, str],
     registry: dict[str, DatasetSpec],
 ) -> None:
@@ -211,7 +219,7 @@ def summarise_data_quality(db_path: Path) -> list[dict]:
         return run_records.data_quality(con)
 
 
-def _log_load(result: warehouse.DatasetLoad) -> None:
+def _log_load(result: loads.DatasetLoad) -> None:
     logger = get_run_logger()
     for stats in result.files:
         for warning in stats.warnings:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from clusterobs.transforms.extracts import observations
 
-from clusterobs import warehouse
+from clusterobs import loads, warehouse
 from clusterobs.eurostat_api import (
     EurostatApiError,
     EurostatClient,
@@ -79,7 +79,7 @@ def test_too_big_requests_are_split_until_they_fit_and_nothing_is_lost(server, s
     ]
     assert refused and len(server.data_requests()) == len(refused) + len(files)
     with warehouse.connect(tmp_path / "w.duckdb") as con:
-        load = warehouse.load_dataset(con, "nama_10r_2gdp", files, "run-1")
+        load = loads.load_dataset(con, "nama_10r_2gdp", files, "run-1")
         split_rows = con.execute(
             f"select {COMPARED} from raw.nama_10r_2gdp order by all"
         ).fetchall()

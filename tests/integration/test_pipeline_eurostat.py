@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from clusterobs.flows.pipeline import pipeline, run_report
 
-from clusterobs import warehouse
+from clusterobs import loads
 from clusterobs.settings import EurostatApi, Settings
 
 from ..eurostat_server import FakeEurostat, Reply, key_parts, too_big
@@ -121,7 +121,7 @@ def test_run_from_the_api_splits_loads_reuses_and_fails_closed(prefect_api, tmp_
             reloaded = con.execute(
                 "select landing_path from meta.extracts where dataset = 'nama_10r_2gdp' "
                 "and list_contains(?, extract_sha256)",
-                [sorted(warehouse.loaded_checksums(con, "nama_10r_2gdp"))],
+                [sorted(loads.loaded_checksums(con, "nama_10r_2gdp"))],
             ).fetchall()
         assert reloaded and all(os.path.isfile(path) for (path,) in reloaded)
 

@@ -20,7 +20,7 @@ from clusterobs.transforms.observations import MAX_ABS_VALUE, ExtractError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterobs import warehouse
+from clusterobs import loads, warehouse
 from clusterobs.landing import LandedFile, file_sha256
 
 from ..formats import jsonstat_document
@@ -224,11 +224,11 @@ def test_a_refused_file_loads_nothing_and_leaves_the_previous_load(tmp_path):
         return LandedFile("x", path, file_sha256(path), path.stat().st_size, str(path))
 
     with warehouse.connect(tmp_path / "w.duckdb") as con:
-        warehouse.load_dataset(con, "x", [landed(good)], "run-1")
+        loads.load_dataset(con, "x", [landed(good)], "run-1")
         before = con.sql("select * from raw.x order by all").fetchall()
         extracts = con.sql("select count(*) from meta.extracts").fetchall()
         with pytest.raises(ExtractError, match="not a finite number"):
-            warehouse.load_dataset(con, "x", [landed(good), landed(bad)], "run-2")
+            loads.load_dataset(con, "x", [landed(good), landed(bad)], "run-2")
         assert con.sql("select * from raw.x order by all").fetchall() == before
         assert con.sql("select count(*) from meta.extracts").fetchall() == extracts
     assert duckdb.connect(str(tmp_path / "w.duckdb")).sql(

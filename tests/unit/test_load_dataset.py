@@ -11,7 +11,7 @@ from clusterobs.transforms import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
 from clusterobs.transforms.extracts import observations
 from clusterobs.transforms.observations import ExtractError
 
-from clusterobs import warehouse
+from clusterobs import loads, parquet_exchange, warehouse
 from clusterobs.landing import land_file
 
 from ..formats import (
@@ -43,9 +43,9 @@ def raw_rows(con, dataset="nama_10r_2gdp"):
 
 def test_same_file_twice_changes_nothing(tmp_path, con):
     file = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
-    first = warehouse.load_dataset(con, "nama_10r_2gdp", [file], "run-1")
+    first = loads.load_dataset(con, "nama_10r_2gdp", [file], "run-1")
     before = raw_rows(con)
-    second = warehouse.load_dataset(con, "nama_10r_2gdp", [file], "run-2")
+    second = loads.load_dataset(con, "nama_10r_2gdp", [file], "run-2")
     assert (first.status, second.status) == ("loaded", "unchanged")
     assert raw_rows(con) == before and {r[5] for r in before} == {"run-1"}
     assert second.files[0].observations == first.files[0].observations == len(OBSERVATIONS)
@@ -55,10 +55,10 @@ def test_same_file_twice_changes_nothing(tmp_path, con):
 
 def test_new_version_replaces_the_dataset(tmp_path, con):
     v1 = landed(tmp_path, write_tsv(tmp_path / "v1.tsv"))
-    warehouse.load_dataset(con, "nama_10r_2gdp", [v1], "run-1")
+    loads.load_dataset(con, "nama_10r_2gdp", [v1], "run-1")
     changed = [(*r[:4], (r[4] or 0) + 1, r[5]) for r in OBSERVATIONS]
     v2 = landed(tmp_path, write_tsv(tmp_path / "v2.tsv", changed))
-    result = warehouse.load_dataset(con, "nama_10r_2gdp", [v2], "run-2")
+    result = loads.load_dataset(con, "nama_10r_2gdp", [v2], "run-2")
     rows = raw_rows(con)
     assert result.status == "loaded"
     assert {r[4] for r in rows} == {v2.sha256} and {r[5] for r in rows} == {"run-2"}
@@ -70,7 +70,7 @@ def test_new_version_replaces_the_dataset(tmp_path, con):
 
 def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
     good = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
-    warehouse.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
+    loads.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
     before = raw_rows(con)
     bad_path = tmp_path / "nama_10r_2gdp__bad.tsv"
     bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t12,5\n")
@@ -79,7 +79,7 @@ def test_a_bad_file_loads_nothing_of_its_dataset(tmp_path, con):
         write_tsv(tmp_path / "other.tsv", [(*r[:3], "2021", *r[4:]) for r in OBSERVATIONS[:2]]),
     )
     with pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "nama_10r_2gdp", [other, landed(tmp_path, bad_path)], "run-2")
+        loads.load_dataset(con, "nama_10r_2gdp", [other, landed(tmp_path, bad_path)], "run-2")
     assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
     assert raw_rows(con) == before
     assert con.execute("select count(*) from meta.extracts").fetchall() == [(1,)]
@@ -93,7 +93,7 @@ def test_slices_are_unioned_with_their_own_lineage(tmp_path, con):
         tmp_path,
         write_sdmx_csv(tmp_path / "b.csv", rows=[r for r in OBSERVATIONS if r[2] == "AT12"]),
     )
-    result = warehouse.load_dataset(con, "nama_10r_2gdp", [at11, at12], "run-1")
+    result = loads.load_dataset(con, "nama_10r_2gdp", [at11, at12], "run-1")
     assert result.observations == len(OBSERVATIONS)
     by_geo = dict(
         con.execute(
@@ -112,8 +112,8 @@ def test_overlapping_slices_are_refused(tmp_path, con):
     one = landed(tmp_path, write_tsv(tmp_path / "one.tsv", OBSERVATIONS[:3]))
     two = landed(tmp_path, write_tsv(tmp_path / "two.tsv", OBSERVATIONS[2:]))
     with pytest.raises(ExtractError, match="the same observation"):
-        warehouse.load_dataset(con, "nama_10r_2gdp", [one, two], "run-1")
-    assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+        loads.load_dataset(con, "nama_10r_2gdp", [one, two], "run-1")
+    assert not loads.loaded_checksums(con, "nama_10r_2gdp")
 
 
 def test_file_of_another_dataset_is_refused(tmp_path, con):
@@ -121,7 +121,7 @@ def test_file_of_another_dataset_is_refused(tmp_path, con):
     with pytest.raises(
         ExtractError, match="holds dataset 'nama_10r_2gdp', expected 'rd_e_gerdreg'"
     ):
-        warehouse.load_dataset(con, "rd_e_gerdreg", [csv], "run-1")
+        loads.load_dataset(con, "rd_e_gerdreg", [csv], "run-1")
 
 
 def test_landing_is_by_checksum_and_read_only(tmp_path):
@@ -154,19 +154,19 @@ def test_parsed_parquet_loads_the_same_table_as_a_direct_load(tmp_path, split):
     else:
         files = [landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))]
     with warehouse.connect(tmp_path / "direct.duckdb") as con:
-        direct = warehouse.load_dataset(con, "nama_10r_2gdp", files, "run-1")
+        direct = loads.load_dataset(con, "nama_10r_2gdp", files, "run-1")
         expected = full_table(con)
         expected_meta = con.execute("select * exclude (loaded_at) from meta.extracts").fetchall()
     exchange = tmp_path / "exchange"
     parsed = [
-        warehouse.parse_to_parquet(f, "nama_10r_2gdp", n, exchange, "500MB")
+        parquet_exchange.parse_to_parquet(f, "nama_10r_2gdp", n, exchange, "500MB")
         for n, f in enumerate(files)
     ]
     assert sorted(p.name for p in exchange.iterdir()) == [
         f"nama_10r_2gdp__{n}.parquet" for n in range(len(files))
     ]
     with warehouse.connect(tmp_path / "exchanged.duckdb") as con:
-        result = warehouse.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
+        result = parquet_exchange.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
         assert full_table(con) == expected
         assert (
             con.execute("select * exclude (loaded_at) from meta.extracts").fetchall()
@@ -181,19 +181,19 @@ def test_overlapping_parsed_slices_are_refused(tmp_path, con):
         landed(tmp_path, write_tsv(tmp_path / "two.tsv", OBSERVATIONS[2:])),
     ]
     parsed = [
-        warehouse.parse_to_parquet(f, "nama_10r_2gdp", n, tmp_path / "x", None)
+        parquet_exchange.parse_to_parquet(f, "nama_10r_2gdp", n, tmp_path / "x", None)
         for n, f in enumerate(files)
     ]
     with pytest.raises(ExtractError, match="the same observation"):
-        warehouse.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
-    assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+        parquet_exchange.load_parsed(con, "nama_10r_2gdp", parsed, "run-1")
+    assert not loads.loaded_checksums(con, "nama_10r_2gdp")
 
 
 def test_a_bad_file_fails_its_parse_naming_the_file(tmp_path):
     bad_path = tmp_path / "nama_10r_2gdp.tsv"
     bad_path.write_text("freq,unit,geo\\TIME_PERIOD\t2021\nA,MIO_EUR,AT13\t12,5\n")
     with pytest.raises(ExtractError) as caught:
-        warehouse.parse_to_parquet(
+        parquet_exchange.parse_to_parquet(
             landed(tmp_path, bad_path), "nama_10r_2gdp", 0, tmp_path / "x", None
         )
     assert str(bad_path.resolve()) in str(caught.value) and "line 2" in str(caught.value)
@@ -209,7 +209,7 @@ def test_a_truncated_gzip_inside_the_load_names_the_users_file(tmp_path, con):
     cut = tmp_path / "nama_10r_2gdp.tsv.gz"
     cut.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, cut)], "run-1")
+        loads.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, cut)], "run-1")
     message = str(caught.value)
     assert message.startswith(str(cut)) and "landing" not in message
     assert "malformed TSV or damaged file" in message or "truncated" in message
@@ -247,12 +247,12 @@ def test_inside_the_load_the_readers_own_error_reaches_the_user(tmp_path, con, n
     """Readers run inside the loader's transaction: after a failed DuckDB statement it is aborted, and
     the error the user sees is the reader's (the same as outside a load), never 'transaction is aborted'."""
     good = landed(tmp_path, write_tsv(tmp_path / "nama_10r_2gdp.tsv"))
-    warehouse.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
+    loads.load_dataset(con, "nama_10r_2gdp", [good], "run-1")
     before = raw_rows(con)
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
+        loads.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
     assert str(caught.value).startswith(str(path)) and message in str(caught.value)
     assert "aborted" not in str(caught.value) and "landing" not in str(caught.value)
     with pytest.raises(ExtractError) as outside:
@@ -283,11 +283,11 @@ def test_a_duckdb_error_late_in_any_reader_is_not_replaced_inside_the_load(
     monkeypatch.setattr(reader, "finalised_observations", failing)
     path = writer(tmp_path)
     with pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-1")
+        loads.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-1")
     assert str(caught.value) == (
         f"{path}: DuckDB could not read the file (Conversion Error: Could not convert string "
         "'not a number' to INT32)"
     )
     monkeypatch.undo()
-    result = warehouse.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
+    result = loads.load_dataset(con, "nama_10r_2gdp", [landed(tmp_path, path)], "run-2")
     assert result.status == "loaded" and result.observations == observations(path).height

@@ -13,7 +13,7 @@ from clusterobs.transforms import observations as observations_module
 from clusterobs.transforms.extracts import observations, read_extract
 from clusterobs.transforms.observations import MAX_ABS_VALUE, ExtractError, reader_failure
 
-from clusterobs import warehouse
+from clusterobs import loads, warehouse
 from clusterobs.landing import land_file
 
 from ..formats import write_tsv
@@ -110,9 +110,9 @@ def test_out_of_memory_inside_the_load_names_the_users_file(tmp_path, writer):
     landed = land_file(path, tmp_path / "landing", "x")
     with warehouse.connect(tmp_path / "w.duckdb", memory_limit=MEMORY_LIMIT) as con:
         with pytest.raises(ExtractError) as caught:
-            warehouse.load_dataset(con, "x", [landed], "run-1")
+            loads.load_dataset(con, "x", [landed], "run-1")
         assert_out_of_memory(str(caught.value), str(path))
-        assert not warehouse.loaded_checksums(con, "x")
+        assert not loads.loaded_checksums(con, "x")
 
 
 def test_an_error_that_says_out_of_memory_is_reported_as_such(tmp_path):
@@ -215,7 +215,7 @@ def test_a_long_line_inside_the_load_names_the_users_file(tmp_path, short_lines)
     path = tsv_with_a_long_line(tmp_path / "x.tsv", 40_000, gz=True)
     landed = land_file(path, tmp_path / "landing", "x")
     with warehouse.connect(tmp_path / "w.duckdb") as con, pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "x", [landed], "run-1")
+        loads.load_dataset(con, "x", [landed], "run-1")
     assert str(caught.value).startswith(f"{path}, line 4: line too long (40,000 bytes)")
 
 
@@ -298,8 +298,8 @@ def test_a_huge_value_inside_the_load_loads_nothing(tmp_path):
     bad = land_file(bad_path, tmp_path / "landing", "nama_10r_2gdp")
     with warehouse.connect(tmp_path / "w.duckdb") as con:
         with pytest.raises(ExtractError) as caught:
-            warehouse.load_dataset(con, "nama_10r_2gdp", [good, bad], "run-1")
-        assert not warehouse.loaded_checksums(con, "nama_10r_2gdp")
+            loads.load_dataset(con, "nama_10r_2gdp", [good, bad], "run-1")
+        assert not loads.loaded_checksums(con, "nama_10r_2gdp")
     assert str(caught.value).startswith(
         f"{bad_path}, line 2: value 1e+300 for period 2021 is too large"
     )

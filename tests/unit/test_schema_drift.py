@@ -9,7 +9,7 @@ import json
 import pytest
 from clusterobs.transforms.observations import ExtractError
 
-from clusterobs import warehouse
+from clusterobs import loads, warehouse
 from clusterobs.landing import land_file
 from clusterobs.registry import DatasetSpec, declared_schema
 
@@ -43,7 +43,7 @@ def extract(tmp_path, text: str, name: str = "lfst_r_lfe2en2.tsv.gz"):
 
 def test_a_file_without_the_sex_dimension_is_read_as_both_sexes(tmp_path, con):
     file = extract(tmp_path, OLD_LFS)
-    load = warehouse.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1", declared_schema(LFS))
+    load = loads.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1", declared_schema(LFS))
     rows = con.execute(
         "select sex::varchar, unit::varchar, age::varchar, period, value from raw.lfst_r_lfe2en2 order by all"
     ).fetchall()
@@ -67,7 +67,7 @@ def test_the_staging_model_reads_the_old_vintage(tmp_path, con):
     settings = Settings()
     warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
     warehouse.apply_run_config(con, settings)
-    warehouse.load_dataset(
+    loads.load_dataset(
         con, "lfst_r_lfe2en2", [extract(tmp_path, OLD_LFS)], "r", declared_schema(LFS)
     )
     models.run_model(con, models.discovered_models()["staging.stg_lfst_r_lfe2en2"])
@@ -86,7 +86,7 @@ def test_a_missing_dimension_without_a_total_fails_in_one_line(tmp_path, con):
     spec = LFS.model_copy(update={"totals": {}})
     file = extract(tmp_path, OLD_LFS)
     with pytest.raises(ExtractError) as caught:
-        warehouse.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1", declared_schema(spec))
+        loads.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1", declared_schema(spec))
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(str(file.source))
@@ -103,7 +103,7 @@ def test_a_total_the_filter_does_not_ask_for_is_refused(tmp_path, con):
     with pytest.raises(
         ExtractError, match=r"no sex dimension; expected codes: F, M \(the registry's total"
     ):
-        warehouse.load_dataset(
+        loads.load_dataset(
             con, "lfst_r_lfe2en2", [extract(tmp_path, OLD_LFS)], "r", declared_schema(spec)
         )
 
@@ -114,7 +114,7 @@ def test_extra_dimensions_and_absent_codes_are_reported_not_fatal(tmp_path, con)
         "PC,T,EMP,Y_GE15,TOTAL,AT11\t50 \n"
         "PC,T,SAL,Y_GE15,TOTAL,AT11\t40 \n"
     )
-    load = warehouse.load_dataset(
+    load = loads.load_dataset(
         con, "lfst_r_lfe2en2", [extract(tmp_path, text)], "r", declared_schema(LFS)
     )
     notes = " | ".join(load.files[0].notes)
@@ -129,8 +129,8 @@ def test_extra_dimensions_and_absent_codes_are_reported_not_fatal(tmp_path, con)
 
 def test_a_registry_that_learnt_a_total_reloads_the_same_file(tmp_path, con):
     file = extract(tmp_path, OLD_LFS)
-    warehouse.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1")  # loaded as it is: no sex column
-    again = warehouse.load_dataset(con, "lfst_r_lfe2en2", [file], "run-2", declared_schema(LFS))
+    loads.load_dataset(con, "lfst_r_lfe2en2", [file], "run-1")  # loaded as it is: no sex column
+    again = loads.load_dataset(con, "lfst_r_lfe2en2", [file], "run-2", declared_schema(LFS))
     assert again.status == "loaded"
     columns = {
         r[0]
@@ -140,6 +140,6 @@ def test_a_registry_that_learnt_a_total_reloads_the_same_file(tmp_path, con):
     }
     assert "sex" in columns
     assert (
-        warehouse.load_dataset(con, "lfst_r_lfe2en2", [file], "run-3", declared_schema(LFS)).status
+        loads.load_dataset(con, "lfst_r_lfe2en2", [file], "run-3", declared_schema(LFS)).status
         == "unchanged"
     )
