@@ -414,8 +414,8 @@ def ingest(
         console.print(f"[red]error:[/red] not a file: {escape(', '.join(missing))}")
         raise typer.Exit(2)
     from clusterobs.registry import checked_dataset_code
-    from clusterobs.transforms.extracts import declared_dataset
-    from clusterobs.transforms.observations import ExtractError
+    from clusterobs.transforms.readers.extracts import declared_dataset
+    from clusterobs.transforms.readers.observations import ExtractError
 
     try:  # what can be seen without Prefect: empty files, HTML pages, unknown formats, bad codes
         for path in paths:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from clusterobs.transforms.observations import quoted, sql_literal
+from clusterobs.transforms.readers.observations import quoted, sql_literal
 
 SUPPORTED = {
     "expect_column_values_to_not_be_null",

@@ -18,7 +18,7 @@ from clusterobs.catalog import relation_columns
 from clusterobs.failpoints import failpoint
 from clusterobs.loads import loaded_checksums, loaded_updated_stamp
 from clusterobs.transforms.duckdb_results import scalar
-from clusterobs.transforms.observations import quoted, sql_literal
+from clusterobs.transforms.readers.observations import quoted, sql_literal
 
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 1

@@ -13,10 +13,10 @@ import duckdb
 
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile
-from clusterobs.transforms.conformance import DeclaredSchema, conformed_extract
 from clusterobs.transforms.duckdb_results import first_row, scalar
-from clusterobs.transforms.extracts import read_extract
-from clusterobs.transforms.observations import (
+from clusterobs.transforms.readers.conformance import DeclaredSchema, conformed_extract
+from clusterobs.transforms.readers.extracts import read_extract
+from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     create_observation_table,

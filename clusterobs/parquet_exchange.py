@@ -21,8 +21,8 @@ from clusterobs.loads import (
     replace_raw,
     union_slices,
 )
-from clusterobs.transforms.conformance import DeclaredSchema
-from clusterobs.transforms.observations import quoted, sql_literal, stored_columns
+from clusterobs.transforms.readers.conformance import DeclaredSchema
+from clusterobs.transforms.readers.observations import quoted, sql_literal, stored_columns
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import duckdb
 
 from clusterobs.models import Model, country_partitioned, discovered_models, run_model
 from clusterobs.settings import Settings
-from clusterobs.transforms.observations import sql_literal
+from clusterobs.transforms.readers.observations import sql_literal
 from clusterobs.warehouse import set_run_variables
 
 COUNTRY_COLUMN = "country"

@@ -10,7 +10,7 @@ from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import source_plan
 from clusterobs.stars import load_star_profiles
-from clusterobs.transforms.extracts import sniffed_format
+from clusterobs.transforms.readers.extracts import sniffed_format
 
 
 class ConfigurationError(ValueError):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from clusterobs.settings import REFERENCE_DIR
 from clusterobs.toml_tables import load_named_tables
-from clusterobs.transforms.conformance import DeclaredSchema
+from clusterobs.transforms.readers.conformance import DeclaredSchema
 
 CODE_ALIASES = REFERENCE_DIR / "code_aliases.csv"
 # A Eurostat dataset code as a table name: lower-case letters, digits and underscores.

@@ -8,7 +8,7 @@ import duckdb
 
 from clusterobs.loads import DatasetLoad
 from clusterobs.registry import DatasetSpec
-from clusterobs.transforms.observations import create_observation_table
+from clusterobs.transforms.readers.observations import create_observation_table
 from clusterobs.transforms.sql_text import quoted, sql_literal
 
 

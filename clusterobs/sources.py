@@ -15,7 +15,7 @@ import polars as pl
 from clusterobs import models
 from clusterobs.registry import DatasetSpec, load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
-from clusterobs.transforms.extracts import dataset_from_filename
+from clusterobs.transforms.readers.extracts import dataset_from_filename
 
 EXTRACT_SUFFIXES = (".tsv", ".tsv.gz", ".csv", ".csv.gz", ".json", ".xml")
 EXPECTED_FILES = (

@@ -18,7 +18,7 @@ import duckdb
 
 from clusterobs import engine_checks, progress
 from clusterobs.settings import EXPECTATIONS_DIR
-from clusterobs.transforms.observations import quoted
+from clusterobs.transforms.readers.observations import quoted
 
 _import_started = threading.Event()
 

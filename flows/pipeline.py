@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clusterobs.flows import tasks
-from clusterobs.transforms.conformance import DeclaredSchema
+from clusterobs.transforms.readers.conformance import DeclaredSchema
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -492,7 +492,7 @@ def _ingest_into(
     summary: RunSummary,
 ) -> None:
     """Load `paths` into the run's copy of the warehouse (the ingest command's work)."""
-    from clusterobs.transforms.extracts import declared_dataset
+    from clusterobs.transforms.readers.extracts import declared_dataset
 
     with summary.timed("ingest"):
         remove_interrupted_writes(settings.landing_path)

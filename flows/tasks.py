@@ -10,7 +10,7 @@ import re
 import time
 from pathlib import Path
 
-from clusterobs.transforms.conformance import DeclaredSchema
+from clusterobs.transforms.readers.conformance import DeclaredSchema
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE

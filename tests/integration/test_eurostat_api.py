@@ -7,7 +7,7 @@ import threading
 from dataclasses import replace
 
 import pytest
-from clusterobs.transforms.extracts import observations
+from clusterobs.transforms.readers.extracts import observations
 
 from clusterobs import loads, warehouse
 from clusterobs.eurostat_api import (

@@ -6,7 +6,7 @@ import hashlib
 
 import polars as pl
 import pytest
-from clusterobs.transforms.extracts import observations
+from clusterobs.transforms.readers.extracts import observations
 
 from clusterobs.demo import generate
 

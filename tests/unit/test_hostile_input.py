@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from clusterobs.transforms.extracts import observations
-from clusterobs.transforms.observations import MAX_ABS_VALUE, ExtractError
+from clusterobs.transforms.readers.extracts import observations
+from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -9,9 +9,9 @@ import json
 
 import duckdb
 import pytest
-from clusterobs.transforms import observations as observations_module
-from clusterobs.transforms.extracts import observations, read_extract
-from clusterobs.transforms.observations import MAX_ABS_VALUE, ExtractError, reader_failure
+from clusterobs.transforms.readers import observations as observations_module
+from clusterobs.transforms.readers.extracts import observations, read_extract
+from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError, reader_failure
 
 from clusterobs import loads, warehouse
 from clusterobs.landing import land_file

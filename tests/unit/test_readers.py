@@ -6,8 +6,8 @@ import json
 
 import polars as pl
 import pytest
-from clusterobs.transforms.extracts import declared_dataset, observations
-from clusterobs.transforms.observations import ExtractError
+from clusterobs.transforms.readers.extracts import declared_dataset, observations
+from clusterobs.transforms.readers.observations import ExtractError
 
 from ..formats import (
     OBSERVATIONS,

@@ -7,7 +7,7 @@ import gzip
 import json
 
 import pytest
-from clusterobs.transforms.observations import ExtractError
+from clusterobs.transforms.readers.observations import ExtractError
 
 from clusterobs import loads, warehouse
 from clusterobs.landing import land_file

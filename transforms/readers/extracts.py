@@ -11,21 +11,21 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from clusterobs.transforms.eurostat_tsv import is_gzip, read_tsv
-from clusterobs.transforms.jsonstat import read_jsonstat
-from clusterobs.transforms.observations import (
+from clusterobs.transforms.readers.eurostat_tsv import is_gzip, read_tsv
+from clusterobs.transforms.readers.jsonstat import read_jsonstat
+from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     quoted,
     raise_on_non_finite,
     reader_failure,
 )
-from clusterobs.transforms.sdmx_csv import (
+from clusterobs.transforms.readers.sdmx_csv import (
     dataset_from_structure,
     looks_like_sdmx_csv,
     read_sdmx_csv,
 )
-from clusterobs.transforms.sdmx_ml import looks_like_sdmx_ml, read_sdmx_ml
+from clusterobs.transforms.readers.sdmx_ml import looks_like_sdmx_ml, read_sdmx_ml
 
 SUPPORTED_FORMATS = "Eurostat TSV, SDMX-CSV 1.0/2.0, JSON-stat 2.0 or SDMX-ML StructureSpecificData"
 _counter = itertools.count()

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from clusterobs.transforms import observations
-from clusterobs.transforms.observations import (
+from clusterobs.transforms.readers import observations
+from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

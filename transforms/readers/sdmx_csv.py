@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import duckdb
-from clusterobs.transforms.eurostat_tsv import header_line, is_gzip
-from clusterobs.transforms.observations import (
+from clusterobs.transforms.readers.eurostat_tsv import header_line, is_gzip
+from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
-from clusterobs.transforms.observations import (
+from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
