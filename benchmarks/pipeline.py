@@ -123,6 +123,7 @@ def contender(name: str, source: Path) -> dict:
 def duckdb_floor(source: Path) -> dict:
     """read_csv + unpivot + value/flag split of every extract into a DuckDB file; time without imports."""
     import duckdb
+
     from clusterobs.transforms.sql_text import quoted
 
     started = time.perf_counter()

@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 
 import duckdb
-from clusterobs.flows.pipeline import RunSummary, pipeline
 from prefect import flow, get_run_logger, serve, task
 
 from clusterobs import loads
 from clusterobs.eurostat_api import EurostatClient
+from clusterobs.flows.pipeline import RunSummary, pipeline
 from clusterobs.registry import load_registry
 from clusterobs.settings import Settings
 

@@ -22,18 +22,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clusterobs.flows import tasks
-from clusterobs.transforms.readers.conformance import DeclaredSchema
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from clusterobs import loads, progress, publish, run_records, validation, warehouse
+from clusterobs.flows import tasks
 from clusterobs.landing import LandedFile, remove_interrupted_writes
 from clusterobs.registry import checked_dataset_code, declared_schema, load_registry
 from clusterobs.settings import Settings
 from clusterobs.sources import SourcePlan, source_plan
+from clusterobs.transforms.readers.conformance import DeclaredSchema
 
 
 @dataclass

@@ -10,7 +10,6 @@ import re
 import time
 from pathlib import Path
 
-from clusterobs.transforms.readers.conformance import DeclaredSchema
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -32,6 +31,7 @@ from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
 from clusterobs.registry import DatasetSpec, within_years
 from clusterobs.settings import EurostatApi, Settings
+from clusterobs.transforms.readers.conformance import DeclaredSchema
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE)

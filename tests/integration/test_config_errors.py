@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from clusterobs.flows.pipeline import pipeline
 
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import PROJECT_ROOT, Settings
 
 from .test_crash_safety import published_state

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from clusterobs.flows.pipeline import pipeline
 
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import Settings
 
 pytestmark = [

@@ -12,8 +12,8 @@ from collections import Counter
 
 import httpx
 import pytest
-from clusterobs.flows.deployments import DAILY, MONTHLY, updated_datasets
 
+from clusterobs.flows.deployments import DAILY, MONTHLY, updated_datasets
 from clusterobs.settings import PROJECT_ROOT, EurostatApi, Settings
 
 from ..eurostat_server import FakeEurostat

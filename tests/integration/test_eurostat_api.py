@@ -7,7 +7,6 @@ import threading
 from dataclasses import replace
 
 import pytest
-from clusterobs.transforms.readers.extracts import observations
 
 from clusterobs import loads, warehouse
 from clusterobs.eurostat_api import (
@@ -18,6 +17,7 @@ from clusterobs.eurostat_api import (
     split_slice,
 )
 from clusterobs.settings import EurostatApi
+from clusterobs.transforms.readers.extracts import observations
 
 from ..conftest import DEMO_DIR, SHARED_DIR
 from ..eurostat_server import (

@@ -18,9 +18,9 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from clusterobs.flows.pipeline import pipeline
 
 from clusterobs import exports
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
 from clusterobs.validation import ValidationFailed

@@ -7,9 +7,9 @@ import os
 import duckdb
 import polars as pl
 import pytest
-from clusterobs.flows.pipeline import pipeline, run_report
 
 from clusterobs import loads
+from clusterobs.flows.pipeline import pipeline, run_report
 from clusterobs.settings import EurostatApi, Settings
 
 from ..eurostat_server import FakeEurostat, Reply, key_parts, too_big

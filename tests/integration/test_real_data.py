@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from clusterobs.flows.pipeline import pipeline
 
 from clusterobs.exports import read_polars
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared]

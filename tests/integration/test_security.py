@@ -10,11 +10,11 @@ import stat
 
 import duckdb
 import pytest
-from clusterobs.flows.pipeline import pipeline
 from typer.testing import CliRunner
 
 from clusterobs import publish
 from clusterobs.cli import app
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.registry import RegistryError, load_registry
 from clusterobs.settings import Settings
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from clusterobs.flows.pipeline import pipeline
 
 from clusterobs import models, validation, warehouse
+from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import Settings
 from clusterobs.validation import ValidationFailed
 

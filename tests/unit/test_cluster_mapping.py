@@ -6,6 +6,7 @@ import importlib.util
 
 import polars as pl
 import pytest
+
 from clusterobs.transforms.cluster_mapping import (
     class_assignments,
     cluster_name_key,

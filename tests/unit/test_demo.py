@@ -6,9 +6,9 @@ import hashlib
 
 import polars as pl
 import pytest
-from clusterobs.transforms.readers.extracts import observations
 
 from clusterobs.demo import generate
+from clusterobs.transforms.readers.extracts import observations
 
 from ..conftest import DEMO_DIR
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from clusterobs.flows.tasks import download_cache_key
-
 from clusterobs.registry import DatasetSpec, within_years
 from clusterobs.settings import EurostatApi
 

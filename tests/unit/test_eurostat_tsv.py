@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from clusterobs.transforms.readers.extracts import observations
 from clusterobs.transforms.readers.observations import ExtractError, normalised_period
 
@@ -175,6 +176,7 @@ def test_real_nama_10r_3gdp_sample_with_trailing_spaces(shared_dir):
 def test_line_numbers_hold_in_large_files_read_in_parallel(tmp_path, in_transaction):
     """Lines are numbered from the table's rowids: check them deep into a file DuckDB reads in chunks."""
     import duckdb
+
     from clusterobs.transforms.readers.extracts import read_extract
 
     n = 300_000

@@ -15,13 +15,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from clusterobs.transforms.readers.extracts import observations
-from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusterobs import loads, warehouse
 from clusterobs.landing import LandedFile, file_sha256
+from clusterobs.transforms.readers.extracts import observations
+from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError
 
 from ..formats import jsonstat_document
 

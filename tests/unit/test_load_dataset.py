@@ -7,12 +7,12 @@ import os
 import stat
 
 import pytest
-from clusterobs.transforms.readers import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
-from clusterobs.transforms.readers.extracts import observations
-from clusterobs.transforms.readers.observations import ExtractError
 
 from clusterobs import loads, parquet_exchange, warehouse
 from clusterobs.landing import land_file
+from clusterobs.transforms.readers import eurostat_tsv, jsonstat, sdmx_csv, sdmx_ml
+from clusterobs.transforms.readers.extracts import observations
+from clusterobs.transforms.readers.observations import ExtractError
 
 from ..formats import (
     OBSERVATIONS,

@@ -9,12 +9,13 @@ import json
 
 import duckdb
 import pytest
-from clusterobs.transforms.readers import observations as observations_module
-from clusterobs.transforms.readers.extracts import observations, read_extract
-from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError, reader_failure
 
 from clusterobs import loads, warehouse
 from clusterobs.landing import land_file
+from clusterobs.transforms.readers import failures as failures_module
+from clusterobs.transforms.readers.extracts import observations, read_extract
+from clusterobs.transforms.readers.failures import reader_failure
+from clusterobs.transforms.readers.observations import MAX_ABS_VALUE, ExtractError
 
 from ..formats import write_tsv
 
@@ -130,7 +131,7 @@ def test_an_error_that_says_out_of_memory_is_reported_as_such(tmp_path):
 @pytest.fixture
 def short_lines(monkeypatch):
     """Lines limited to 1,000 bytes (DuckDB's max_line_size; its read buffer, 16,000 bytes)."""
-    monkeypatch.setattr(observations_module, "MAX_LINE_BYTES", 1_000)
+    monkeypatch.setattr(failures_module, "MAX_LINE_BYTES", 1_000)
 
 
 def tsv_with_a_long_line(path, length, line=4, gz=False):

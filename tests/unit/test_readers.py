@@ -6,6 +6,7 @@ import json
 
 import polars as pl
 import pytest
+
 from clusterobs.transforms.readers.extracts import declared_dataset, observations
 from clusterobs.transforms.readers.observations import ExtractError
 

@@ -7,11 +7,11 @@ import gzip
 import json
 
 import pytest
-from clusterobs.transforms.readers.observations import ExtractError
 
 from clusterobs import loads, warehouse
 from clusterobs.landing import land_file
 from clusterobs.registry import DatasetSpec, declared_schema
+from clusterobs.transforms.readers.observations import ExtractError
 
 LFS = DatasetSpec(
     name="lfst_r_lfe2en2",

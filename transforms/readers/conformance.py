@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
+
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,

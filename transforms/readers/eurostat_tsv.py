@@ -13,23 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from clusterobs.transforms.readers import observations
+
+from clusterobs.transforms.readers import failures
+from clusterobs.transforms.readers.failures import (
+    csv_line_options,
+    first_line_of,  # noqa: F401  (moved there; kept importable here)
+    last_line_checked,
+    line_too_long,
+    reader_failure,
+)
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
-    csv_line_options,
     dimension_domains,
     dimension_type,
     drop_scratch,
     finalised_observations,
-    first_line_of,  # noqa: F401  (moved there; kept importable here)
-    last_line_checked,
-    line_too_long,
     period_table,
     quoted,
     raise_on_unparsed,
-    reader_failure,
     scratch_prefix,
     unknown_flag_warning,
 )
@@ -53,7 +56,7 @@ def header_line(path: Path) -> str:
     """First line of a plain or gzip text file, without its line ending or a byte order mark (at most
     MAX_LINE_BYTES long)."""
     opener = gzip.open if is_gzip(path) else open
-    limit = observations.MAX_LINE_BYTES
+    limit = failures.MAX_LINE_BYTES
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             line = handle.readline(limit + 1)

@@ -11,14 +11,17 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
 from clusterobs.transforms.readers.eurostat_tsv import is_gzip, read_tsv
+from clusterobs.transforms.readers.failures import (
+    reader_failure,
+)
 from clusterobs.transforms.readers.jsonstat import read_jsonstat
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     quoted,
     raise_on_non_finite,
-    reader_failure,
 )
 from clusterobs.transforms.readers.sdmx_csv import (
     dataset_from_structure,

@@ -18,6 +18,10 @@ from typing import Any
 
 import duckdb
 import polars as pl
+
+from clusterobs.transforms.readers.failures import (
+    reader_failure,
+)
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
@@ -26,7 +30,6 @@ from clusterobs.transforms.readers.observations import (
     finalised_observations,
     period_table,
     quoted,
-    reader_failure,
     scratch_prefix,
     unknown_flag_warning,
 )

@@ -7,22 +7,25 @@ import re
 from pathlib import Path
 
 import duckdb
+
 from clusterobs.transforms.readers.eurostat_tsv import header_line, is_gzip
+from clusterobs.transforms.readers.failures import (
+    csv_line_options,
+    last_line_checked,
+    reader_failure,
+)
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
     check_dimensions,
-    csv_line_options,
     dimension_name,
     drop_scratch,
     finalised_observations,
-    last_line_checked,
     normalised_period,
     period_table,
     quoted,
     raise_on_duplicates,
     raise_on_unparsed,
-    reader_failure,
     scratch_prefix,
     sql_literal,
     unknown_flag_warning,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
 from clusterobs.transforms.readers.observations import (
     ExtractError,
     ParsedExtract,
