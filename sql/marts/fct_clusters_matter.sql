@@ -46,19 +46,22 @@ stars as (
     group by stars.profile, stars.region_code, stars.category_code, stars.year
 ),
 
-profiles as (
-    select distinct profile, profile in (select profile from wage_stars) as has_wage_star, from config.star_rules
-),
-
 judged as (
     select stars.profile, stars.is_specialised, stars.is_specialised_without_wage_stars, cells.*,
     from cells
     join stars using (region_code, category_code, year)
 ),
 
+years as (
+    select distinct profile, year from judged
+),
+
 -- the business economy of the regions with cluster cells that year
 totals as (
-    select year, sum((total_employment)::decimal(38, 12))::double as total_employment, sum((total_wages_meur)::decimal(38, 12))::double as total_wages_meur,
+    select
+        year,
+        sum(total_employment::decimal(38, 12))::double as total_employment,
+        sum(total_wages_meur::decimal(38, 12))::double as total_wages_meur,
     from intermediate.int_region_year__totals
     where (region_code, year) in (select distinct region_code, year from cells)
     group by year
@@ -66,72 +69,58 @@ totals as (
 
 shares as (
     select
-        judged.profile,
-        judged.year,
-        sum((judged.employment)::decimal(38, 12)) filter (where judged.is_specialised)::double as specialised_employment,
-        sum((judged.wages_meur)::decimal(38, 12)) filter (where judged.is_specialised)::double as specialised_wages_meur,
-        count(*) filter (where judged.is_specialised) as specialised_cells,
-        count(*) filter (where not judged.is_specialised) as other_cells,
+        profile,
+        year,
+        sum(employment::decimal(38, 12)) filter (where is_specialised)::double as specialised_employment,
+        sum(wages_meur::decimal(38, 12)) filter (where is_specialised)::double as specialised_wages_meur,
+        count(*) filter (where is_specialised) as specialised_cells,
+        count(*) filter (where not is_specialised) as other_cells,
     from judged
-    group by judged.profile, judged.year
+    group by profile, year
 ),
 
--- Pay by category and group (cells with both employment and wages).
+-- Average wage (EUR) by category and group, over the cells with wages; `_nw`: specialised by stars not on pay.
 category_pay as (
     select
         profile,
         year,
         category_code,
-        sum((wages_meur)::decimal(38, 12)) filter (where is_specialised)::double / sum((employment)::decimal(38, 12)) filter (where is_specialised)::double as wage_specialised,
-        sum((wages_meur)::decimal(38, 12)) filter (where not is_specialised)::double / sum((employment)::decimal(38, 12)) filter (where not is_specialised)::double as wage_other,
-        sum((wages_meur)::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double
-            / sum((employment)::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double as wage_specialised_nw,
-        sum((wages_meur)::decimal(38, 12)) filter (where not is_specialised_without_wage_stars)::double
-            / sum((employment)::decimal(38, 12)) filter (where not is_specialised_without_wage_stars)::double as wage_other_nw,
-        sum((employment)::decimal(38, 12)) filter (where is_specialised)::double as weight,
-        sum((employment)::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double as weight_nw,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where is_specialised)::double
+            / sum(employment::decimal(38, 12)) filter (where is_specialised)::double as wage_specialised,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where not is_specialised)::double
+            / sum(employment::decimal(38, 12)) filter (where not is_specialised)::double as wage_other,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double
+            / sum(employment::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double
+            as wage_specialised_nw,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where not is_specialised_without_wage_stars)::double
+            / sum(employment::decimal(38, 12)) filter (where not is_specialised_without_wage_stars)::double
+            as wage_other_nw,
+        sum(employment::decimal(38, 12)) filter (where is_specialised)::double as weight,
+        sum(employment::decimal(38, 12)) filter (where is_specialised_without_wage_stars)::double as weight_nw,
         count(*) filter (where is_specialised) as specialised_cells,
         count(*) filter (where not is_specialised) as other_cells,
+        count(*) filter (where is_specialised_without_wage_stars) as specialised_cells_nw,
+        count(*) filter (where not is_specialised_without_wage_stars) as other_cells_nw,
     from judged
     where wages_meur is not null
     group by profile, year, category_code
-),
-
-premiums as (
-    select
-        profile,
-        year,
-        sum((weight * (wage_specialised / wage_other - 1))::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double as wage_premium,
-        sum((weight_nw * (wage_specialised_nw / wage_other_nw - 1))::decimal(38, 12))
-            filter (where wage_other_nw > 0 and wage_specialised_nw is not null)::double
-            / sum((weight_nw)::decimal(38, 12)) filter (where wage_other_nw > 0 and wage_specialised_nw is not null)::double
-            as wage_premium_without_wage_stars,
-        count(*) filter (where wage_other > 0 and wage_specialised is not null) as categories,
-        sum((specialised_cells)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double as specialised_cells,
-        sum((other_cells)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double as other_cells,
-        sum((wage_specialised * weight)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double * 1e6 as specialised_value,
-        sum((wage_other * weight)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where wage_other > 0 and wage_specialised is not null)::double * 1e6 as other_value,
-    from category_pay
-    group by profile, year
 ),
 
 all_cells_premium as (
     select
         profile,
         year,
-        1e6 * sum((wages_meur)::decimal(38, 12)) filter (where is_specialised)::double / sum((employment)::decimal(38, 12)) filter (where is_specialised)::double
-            as specialised_value,
-        1e6 * sum((wages_meur)::decimal(38, 12)) filter (where not is_specialised)::double / sum((employment)::decimal(38, 12)) filter (where not is_specialised)::double
-            as other_value,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where is_specialised)::double
+            / sum(employment::decimal(38, 12)) filter (where is_specialised)::double as specialised_value,
+        1e6 * sum(wages_meur::decimal(38, 12)) filter (where not is_specialised)::double
+            / sum(employment::decimal(38, 12)) filter (where not is_specialised)::double as other_value,
     from judged
     where wages_meur is not null
     group by profile, year
 ),
 
--- Growth over each window, cells without a break, grouped by their stars at the window's start.
+-- Growth over each window, cells without a break, grouped by their stars at the window's start; wages
+-- (and the employment they are paid to) only where both ends have them (no break: both ends employ someone).
 windows as (
     select distinct window_start, window_end from intermediate.int_trend_windows__resolved
     where window_end > window_start
@@ -146,8 +135,11 @@ trend_cells as (
         stars.is_specialised,
         trends.employment_start,
         trends.employment_end,
-        trends.avg_wage_eur_start * trends.employment_start as wages_start,
-        trends.avg_wage_eur_end * trends.employment_end as wages_end,
+        trends.avg_wage_eur_start > 0 and trends.avg_wage_eur_end > 0 as is_paid,
+        case when is_paid then trends.avg_wage_eur_start * trends.employment_start end as wages_start,
+        case when is_paid then trends.avg_wage_eur_end * trends.employment_end end as wages_end,
+        case when is_paid then trends.employment_start end as paid_employment_start,
+        case when is_paid then trends.employment_end end as paid_employment_end,
     from marts.fct_cluster_trends as trends
     join windows using (window_start, window_end)
     join ref.cluster_categories as categories using (category_code)
@@ -164,55 +156,20 @@ category_growth as (
         category_code,
         window_start,
         window_end,
-        power(sum((employment_end)::decimal(38, 12)) filter (where is_specialised)::double / sum((employment_start)::decimal(38, 12)) filter (where is_specialised)::double,
-            1.0 / (window_end - window_start)) - 1 as employment_growth_specialised,
-        power(sum((employment_end)::decimal(38, 12)) filter (where not is_specialised)::double / sum((employment_start)::decimal(38, 12)) filter (where not is_specialised)::double,
-            1.0 / (window_end - window_start)) - 1 as employment_growth_other,
+        is_specialised,
         power(
-            (sum((wages_end)::decimal(38, 12)) filter (where is_specialised and wages_start > 0 and wages_end > 0)::double
-                / sum((employment_end)::decimal(38, 12)) filter (where is_specialised and wages_start > 0 and wages_end > 0)::double)
-            / (sum((wages_start)::decimal(38, 12)) filter (where is_specialised and wages_start > 0 and wages_end > 0)::double
-                / sum((employment_start)::decimal(38, 12)) filter (where is_specialised and wages_start > 0 and wages_end > 0)::double),
-            1.0 / (window_end - window_start)) - 1 as wage_growth_specialised,
+            sum(employment_end::decimal(38, 12))::double / sum(employment_start::decimal(38, 12))::double,
+            1.0 / (window_end - window_start)
+        ) - 1 as employment_growth,
         power(
-            (sum((wages_end)::decimal(38, 12)) filter (where not is_specialised and wages_start > 0 and wages_end > 0)::double
-                / sum((employment_end)::decimal(38, 12)) filter (where not is_specialised and wages_start > 0 and wages_end > 0)::double)
-            / (sum((wages_start)::decimal(38, 12)) filter (where not is_specialised and wages_start > 0 and wages_end > 0)::double
-                / sum((employment_start)::decimal(38, 12)) filter (where not is_specialised and wages_start > 0 and wages_end > 0)::double),
-            1.0 / (window_end - window_start)) - 1 as wage_growth_other,
-        sum((employment_start)::decimal(38, 12)) filter (where is_specialised)::double as weight,
-        count(*) filter (where is_specialised) as specialised_cells,
-        count(*) filter (where not is_specialised) as other_cells,
+            (sum(wages_end::decimal(38, 12))::double / sum(paid_employment_end::decimal(38, 12))::double)
+                / (sum(wages_start::decimal(38, 12))::double / sum(paid_employment_start::decimal(38, 12))::double),
+            1.0 / (window_end - window_start)
+        ) - 1 as wage_growth,
+        sum(employment_start::decimal(38, 12))::double as employment_start,
+        count(*) as cells,
     from trend_cells
-    group by profile, category_code, window_start, window_end
-),
-
-growth as (
-    select
-        profile,
-        window_start,
-        window_end,
-        measure,
-        sum((weight * specialised)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double as specialised_value,
-        sum((weight * other)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double as other_value,
-        100 * sum((weight * (specialised - other))::decimal(38, 12)) filter (where specialised is not null and other is not null)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double as value,
-        count(*) filter (where specialised is not null and other is not null) as categories,
-        sum((specialised_cells)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double as specialised_cells,
-        sum((other_cells)::decimal(38, 12)) filter (where specialised is not null and other is not null)::double as other_cells,
-    from (
-        select profile, window_start, window_end, weight, specialised_cells, other_cells,
-            'employment_growth_difference_pp' as measure,
-            employment_growth_specialised as specialised, employment_growth_other as other,
-        from category_growth
-        union all
-        select profile, window_start, window_end, weight, specialised_cells, other_cells,
-            'wage_growth_difference_pp', wage_growth_specialised, wage_growth_other,
-        from category_growth
-    )
-    group by profile, window_start, window_end, measure
+    group by profile, category_code, window_start, window_end, is_specialised
 ),
 
 -- Business demography by NACE section (or finer) and region, allocated to categories.
@@ -243,51 +200,86 @@ category_demography as (
         judged.profile,
         judged.year,
         judged.category_code,
-        sum((demography.high_growth)::decimal(38, 12)) filter (where judged.is_specialised)::double
-            / sum((demography.active)::decimal(38, 12)) filter (where judged.is_specialised)::double as high_growth_specialised,
-        sum((demography.high_growth)::decimal(38, 12)) filter (where not judged.is_specialised)::double
-            / sum((demography.active)::decimal(38, 12)) filter (where not judged.is_specialised)::double as high_growth_other,
-        sum((demography.births)::decimal(38, 12)) filter (where judged.is_specialised)::double
-            / sum((demography.active)::decimal(38, 12)) filter (where judged.is_specialised)::double as births_specialised,
-        sum((demography.births)::decimal(38, 12)) filter (where not judged.is_specialised)::double
-            / sum((demography.active)::decimal(38, 12)) filter (where not judged.is_specialised)::double as births_other,
-        sum((judged.employment)::decimal(38, 12)) filter (where judged.is_specialised)::double as weight,
-        count(*) filter (where judged.is_specialised) as specialised_cells,
-        count(*) filter (where not judged.is_specialised) as other_cells,
+        judged.is_specialised,
+        sum(demography.high_growth::decimal(38, 12))::double / sum(demography.active::decimal(38, 12))::double
+            as high_growth_share,
+        sum(demography.births::decimal(38, 12))::double / sum(demography.active::decimal(38, 12))::double
+            as birth_rate,
+        sum(judged.employment::decimal(38, 12))::double as employment,
+        count(*) as cells,
     from judged
     join demography using (region_code, category_code, year)
     where demography.active > 0
-    group by judged.profile, judged.year, judged.category_code
+    group by judged.profile, judged.year, judged.category_code, judged.is_specialised
 ),
 
-demography_differences as (
+-- Every measure compared within category: the specialised cells' value and the other cells', the weight
+-- (the specialised cells' employment) and how the two are compared: `ratio` (specialised / other - 1) or
+-- `points` (100 x the difference).
+category_comparisons as (
+    select profile, 'wage_premium' as measure, 'ratio' as kind, year as year_start, year as year_end,
+        wage_specialised as specialised, wage_other as other, weight, specialised_cells, other_cells,
+    from category_pay
+    union all
+    select profile, 'wage_premium_without_wage_stars', 'ratio', year, year,
+        wage_specialised_nw, wage_other_nw, weight_nw, specialised_cells_nw, other_cells_nw,
+    from category_pay
+    where profile in (select profile from wage_stars)
+    union all
+    select profile, measure, 'points', window_start, window_end,
+        any_value(growth) filter (where is_specialised), any_value(growth) filter (where not is_specialised),
+        any_value(employment_start) filter (where is_specialised),
+        coalesce(any_value(cells) filter (where is_specialised), 0),
+        coalesce(any_value(cells) filter (where not is_specialised), 0),
+    from (
+        select *, 'employment_growth_difference_pp' as measure, employment_growth as growth, from category_growth
+        union all
+        select *, 'wage_growth_difference_pp', wage_growth, from category_growth
+    )
+    group by profile, measure, category_code, window_start, window_end
+    union all
+    select profile, measure, 'ratio', year, year,
+        any_value(rate) filter (where is_specialised), any_value(rate) filter (where not is_specialised),
+        any_value(employment) filter (where is_specialised),
+        coalesce(any_value(cells) filter (where is_specialised), 0),
+        coalesce(any_value(cells) filter (where not is_specialised), 0),
+    from (
+        select *, 'high_growth_share_difference' as measure, high_growth_share as rate, from category_demography
+        union all
+        select *, 'birth_rate_difference', birth_rate, from category_demography
+    )
+    group by profile, measure, category_code, year
+),
+
+compared as (
+    select
+        *,
+        case kind
+            when 'points' then 100 * (specialised - other)
+            else case when other > 0 then specialised / other - 1 end
+        end as difference,
+        case when difference is not null then weight end as comparable_weight,
+    from category_comparisons
+),
+
+-- A category counts where both sides have a value; the measure is the employment-weighted mean over them.
+comparisons as (
     select
         profile,
-        year,
         measure,
-        sum((weight * specialised)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double as specialised_value,
-        sum((weight * other)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double as other_value,
-        sum((weight * (specialised / other - 1))::decimal(38, 12)) filter (where specialised is not null and other > 0)::double
-            / sum((weight)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double as value,
-        count(*) filter (where specialised is not null and other > 0) as categories,
-        sum((specialised_cells)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double as specialised_cells,
-        sum((other_cells)::decimal(38, 12)) filter (where specialised is not null and other > 0)::double as other_cells,
-    from (
-        select profile, year, weight, specialised_cells, other_cells, 'high_growth_share_difference' as measure,
-            high_growth_specialised as specialised, high_growth_other as other,
-        from category_demography
-        union all
-        select profile, year, weight, specialised_cells, other_cells, 'birth_rate_difference',
-            births_specialised, births_other,
-        from category_demography
-    )
-    group by profile, year, measure
-),
-
-years as (
-    select distinct profile, year from judged
+        year_start,
+        year_end,
+        sum((comparable_weight * difference)::decimal(38, 12))::double
+            / sum(comparable_weight::decimal(38, 12))::double as value,
+        sum((comparable_weight * specialised)::decimal(38, 12))::double
+            / sum(comparable_weight::decimal(38, 12))::double as specialised_value,
+        sum((comparable_weight * other)::decimal(38, 12))::double
+            / sum(comparable_weight::decimal(38, 12))::double as other_value,
+        count(difference) as categories,
+        sum(specialised_cells) filter (where difference is not null) as specialised_cells,
+        sum(other_cells) filter (where difference is not null) as other_cells,
+    from compared
+    group by profile, measure, year_start, year_end
 ),
 
 level_rows as (
@@ -295,7 +287,7 @@ level_rows as (
         shares.profile, 'jobs_share' as measure, shares.year as year_start, shares.year as year_end,
         shares.specialised_employment / totals.total_employment as value,
         shares.specialised_employment as specialised_value, totals.total_employment as other_value,
-        null::bigint as categories, shares.specialised_cells, shares.other_cells,
+        shares.specialised_cells, shares.other_cells,
         case when totals.total_employment is null then 'no business-economy employment total for the year' end as note,
     from shares
     left join totals using (year)
@@ -310,49 +302,36 @@ level_rows as (
     left join totals using (year)
     union all by name
     select
-        profile, 'wage_premium' as measure, year as year_start, year as year_end, wage_premium as value,
-        specialised_value, other_value, categories, specialised_cells, other_cells,
-        case when wage_premium is null then 'no category has wages for both specialised and other cells' end as note,
-    from premiums
-    union all by name
-    select
-        premiums.profile, 'wage_premium_without_wage_stars' as measure, premiums.year as year_start,
-        premiums.year as year_end, premiums.wage_premium_without_wage_stars as value, premiums.categories,
-        'specialised: a star other than those on pay (' || (
-            select string_agg(star, ', ' order by star) from wage_stars where wage_stars.profile = premiums.profile
-        ) || ')' as note,
-    from premiums
-    join profiles using (profile)
-    where profiles.has_wage_star
-    union all by name
-    select
         profile, 'wage_premium_all_cells' as measure, year as year_start, year as year_end,
         specialised_value / other_value - 1 as value, specialised_value, other_value,
         'star cells against all other cells, industries mixed' as note,
     from all_cells_premium
 ),
 
-demography_rows as (
-    select
-        years.profile, measures.measure, years.year as year_start, years.year as year_end,
-        differences.value, differences.specialised_value, differences.other_value, differences.categories,
-        differences.specialised_cells, differences.other_cells,
-        case when differences.value is null
-            then 'not computable: bd_hgnace2_r3 has no rows by NACE section (or finer) and NUTS-2/3 region for the year'
-        end as note,
+-- The demography measures for every profile and year, computed or not (the note says why not).
+demography_spine as (
+    select years.profile, measures.measure, years.year as year_start, years.year as year_end,
     from years
     cross join (values ('high_growth_share_difference'), ('birth_rate_difference')) as measures (measure)
-    left join demography_differences as differences
-        on differences.profile = years.profile and differences.year = years.year
-        and differences.measure = measures.measure
 ),
 
-growth_rows as (
+comparison_rows as (
     select
-        profile, measure, window_start as year_start, window_end as year_end, value, specialised_value, other_value,
-        categories, specialised_cells, other_cells,
-        case when value is null then 'no category has unbroken cells in both groups over the window' end as note,
-    from growth
+        *,
+        case
+            when measure = 'wage_premium_without_wage_stars' then 'specialised: a star other than those on pay ('
+                || (select string_agg(star, ', ' order by star) from wage_stars where wage_stars.profile = rows.profile)
+                || ')'
+            when value is not null then null
+            when measure = 'wage_premium' then 'no category has wages for both specialised and other cells'
+            when measure like '%growth_difference_pp' then 'no category has unbroken cells in both groups over the window'
+            else 'not computable: bd_hgnace2_r3 has no rows by NACE section (or finer) and NUTS-2/3 region for the year'
+        end as note,
+    from (
+        select * from comparisons where measure not in (select measure from demography_spine)
+        union all by name
+        select * from demography_spine left join comparisons using (profile, measure, year_start, year_end)
+    ) as rows
 ),
 
 frontier_rows as (
@@ -394,8 +373,7 @@ final as (
         rows.note,
     from (
         select * from level_rows
-        union all by name select * from demography_rows
-        union all by name select * from growth_rows
+        union all by name select * from comparison_rows
         union all by name select * from frontier_rows
     ) as rows
     left join seed using (measure)
