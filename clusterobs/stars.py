@@ -22,6 +22,7 @@ CELL_METRICS = (
 )
 
 
+# Metrics of pay: fct_clusters_matter also states its wage premium without stars on them.
 WAGE_METRICS = ("wages_meur", "avg_wage_eur")
 
 
@@ -118,7 +119,7 @@ def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
             c.threshold,
             c.value,
             star.requires_star,
-            _is_wage_metric(c.metric),
+            c.metric in WAGE_METRICS,  # a star that rewards pay
         )
         for profile in profiles.values()
         for star in profile.stars
@@ -139,11 +140,6 @@ def star_rules(profiles: dict[str, StarProfile]) -> pl.DataFrame:
         },
         orient="row",
     )
-
-
-def _is_wage_metric(metric: str) -> bool:
-    """Whether a star on `metric` rewards pay (the clusters-matter wage premium is then shown without it)."""
-    return metric in WAGE_METRICS
 
 
 def performance_levels(profiles: dict[str, StarProfile]) -> pl.DataFrame:

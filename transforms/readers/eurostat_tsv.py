@@ -17,7 +17,6 @@ import duckdb
 from clusterobs.transforms.readers import failures
 from clusterobs.transforms.readers.failures import (
     csv_line_options,
-    first_line_of,  # noqa: F401  (moved there; kept importable here)
     last_line_checked,
     line_too_long,
     reader_failure,
