@@ -10,7 +10,9 @@
 -- (is_carried), so a star does not vanish the year its input dataset ends.
 -- One row per region x category x year x star profile x star.
 with cells as (
-    select * from intermediate.int_cluster_region_year__measured
+    -- only cells with employment and no reason to be left out earn stars and make up the percentile populations
+    select *, coalesce(employment > 0 and no_star_reason is null, false) as in_population,
+    from intermediate.int_cluster_region_year__measured
 ),
 
 rules as (
@@ -22,7 +24,7 @@ cell_metrics as (
         region_code,
         category_code,
         year,
-        coalesce(employment > 0 and no_star_reason is null, false) as in_population,
+        in_population,
         unnest(['employment', 'local_units', 'wages_meur', 'avg_wage_eur', 'productivity_eur', 'lq', 'focus_share', 'eu_category_share'])
             as metric,
         unnest([employment, local_units, wages_meur, avg_wage_eur, productivity_eur, lq, focus_share, eu_category_share])
@@ -37,7 +39,7 @@ region_values as (
 ),
 
 region_cells as (
-    select cells.region_code, cells.category_code, cells.year, cells.employment, cells.no_star_reason, metrics.metric,
+    select cells.region_code, cells.category_code, cells.year, cells.in_population, metrics.metric,
     from cells
     cross join (select distinct metric from rules where starts_with(metric, 'region.')) as metrics
 ),
@@ -47,7 +49,7 @@ region_metrics as (
         region_cells.region_code,
         region_cells.category_code,
         region_cells.year,
-        coalesce(region_cells.employment > 0 and region_cells.no_star_reason is null, false) as in_population,
+        region_cells.in_population,
         region_cells.metric,
         case when region_cells.year - region_values.value_year <= getvariable('star_max_carry_years')
             then region_values.value end as metric_value,
