@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
     from clusterobs import models, warehouse
+    from clusterobs.run_config import resolve_run_config
     from clusterobs.settings import Settings
 
     settings = Settings()
@@ -32,7 +33,7 @@ def main() -> None:
         copy = Path(work) / "profile.duckdb"
         shutil.copy(args.warehouse, copy)
         with warehouse.connect(copy, settings.duckdb_memory_limit) as con:
-            warehouse.apply_run_config(con, settings)
+            warehouse.apply_run_config(con, resolve_run_config(settings))
             ordered = models.ordered_models(models.discovered_models(), tuple(args.layers))
             for model in ordered:
                 started = time.perf_counter()

@@ -10,7 +10,7 @@ import polars as pl
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from clusterobs.settings import REFERENCE_DIR
-from clusterobs.toml_tables import load_named_tables
+from clusterobs.toml_tables import ConfigurationError, load_named_tables
 from clusterobs.transforms.readers.conformance import DeclaredSchema
 
 CODE_ALIASES = REFERENCE_DIR / "code_aliases.csv"
@@ -28,7 +28,7 @@ def checked_dataset_code(name: str) -> str:
     return name
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigurationError):
     """The registry file is missing or invalid; the message names the file, dataset and field."""
 
 

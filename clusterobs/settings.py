@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clusterobs.paths import (
@@ -17,6 +17,7 @@ from clusterobs.paths import (
     REFERENCE_DIR,
     SQL_DIR,
 )
+from clusterobs.settings_sections import EurostatApi, Scoreboard, TrendWindow
 
 __all__ = [
     "ASSETS_DIR",
@@ -25,7 +26,10 @@ __all__ = [
     "PROJECT_ROOT",
     "REFERENCE_DIR",
     "SQL_DIR",
+    "EurostatApi",
+    "Scoreboard",
     "Settings",
+    "TrendWindow",
 ]
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
@@ -34,95 +38,6 @@ EU27 = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ]  # fmt: skip
-
-
-class TrendWindow(BaseModel):
-    """A closed year window [start, end] over which growth is measured."""
-
-    start: int
-    end: int
-
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, end: int, info) -> int:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            raise ValueError(f"trend window end ({end}) must be after its start ({start})")
-        return end
-
-
-class Scoreboard(BaseModel):
-    """How the regional ecosystem scoreboard treats, normalises, combines and groups its indicators."""
-
-    outlier_sd: float = Field(
-        3.0,
-        gt=0,
-        description="values beyond mean +/- this many standard deviations are capped there",
-    )
-    max_carry_years: int = Field(
-        2, ge=0, description="a missing value takes the latest one at most this many years older"
-    )
-    dimension_weights: dict[str, float] = Field(
-        default_factory=dict,
-        description="weight of each dimension in the overall composite (missing: 1)",
-    )
-    leader_index: float = Field(125, description="overall index above which a region is a leader")
-    strong_index: float = Field(100, description="... strong (up to leader_index)")
-    moderate_index: float = Field(
-        70, description="... moderate (up to strong_index); below: emerging"
-    )
-    peer_count: int = Field(5, ge=1, description="peers listed per region")
-    peer_variables: list[str] = Field(
-        default_factory=lambda: [
-            "gdp_pps_per_head",
-            "knowledge_services_employment_share",
-            "star_cluster_employment_share",
-        ],
-        min_length=1,
-        description="indicators (standardised) on which peer regions are the nearest",
-    )
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Scoreboard:
-        if not self.leader_index > self.strong_index > self.moderate_index:
-            raise ValueError("leader_index > strong_index > moderate_index is required")
-        if any(w < 0 for w in self.dimension_weights.values()):
-            raise ValueError("dimension weights cannot be negative")
-        return self
-
-
-class EurostatApi(BaseModel):
-    """Where and how politely to call Eurostat's APIs (DOMAIN.md 1.2)."""
-
-    sdmx_base_url: str = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1"
-    statistics_base_url: str = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0"
-    timeout_seconds: float = Field(
-        120.0, gt=0, description="per request: connect, read and write timeout"
-    )
-    retries: int = Field(
-        4, ge=0, description="retries of a request after a 429, a 5xx, a timeout or a broken body"
-    )
-    backoff_initial_seconds: float = Field(
-        2.0, ge=0, description="first retry delay; doubles each retry, with jitter"
-    )
-    backoff_max_seconds: float = Field(
-        60.0, ge=0, description="longest retry delay (also caps Retry-After)"
-    )
-    max_concurrency: int = Field(2, ge=1, description="requests in flight at once, across datasets")
-    max_split_depth: int = Field(
-        12, ge=0, description="how many times a too-big request may be halved"
-    )
-    task_retries: int = Field(
-        2, ge=0, description="Prefect retries of a whole dataset download after the request retries"
-    )
-    task_retry_delay_seconds: list[float] = Field(
-        default_factory=lambda: [30.0, 120.0], description="delays between those"
-    )
-    task_timeout_seconds: float = Field(
-        3600.0,
-        gt=0,
-        description="Prefect timeout of one dataset's download task (all its requests)",
-    )
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, Field, model_validator
 
-from clusterobs.toml_tables import load_named_tables
+from clusterobs.toml_tables import ConfigurationError, load_named_tables
 
 CELL_METRICS = (
     "employment",
@@ -26,7 +26,7 @@ CELL_METRICS = (
 WAGE_METRICS = ("wages_meur", "avg_wage_eur")
 
 
-class StarProfileError(ValueError):
+class StarProfileError(ConfigurationError):
     """The profiles file is missing or invalid; the message names the file, profile and field."""
 
 

@@ -11,6 +11,13 @@ from pydantic import BaseModel, ValidationError
 Model = TypeVar("Model", bound=BaseModel)
 
 
+class ConfigurationError(ValueError):
+    """A setting or configuration file that makes a run impossible; the message names it and what to do.
+
+    The one error type of the checks run at preflight (clusterobs.run_config); the loaders of the
+    configuration files raise subclasses of it."""
+
+
 def load_named_tables(
     path: Path,
     section: str,

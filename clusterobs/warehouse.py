@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from clusterobs.registry import load_registry, run_years
+from clusterobs.registry import run_years
+from clusterobs.run_config import RunConfig
 from clusterobs.settings import EU27, REFERENCE_DIR, Settings
-from clusterobs.stars import StarProfileError, load_star_profiles, performance_levels, star_rules
+from clusterobs.stars import performance_levels, star_rules
 from clusterobs.transforms.duckdb_results import first_row, scalar
 
 META_DDL = [
@@ -212,8 +213,9 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         con.execute(f"set variable {name} = ?::{sql_type}", [value])
 
 
-def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def apply_run_config(con: duckdb.DuckDBPyConnection, config: RunConfig) -> None:
     """Expose the run's methodological settings to the SQL models (variables and config tables)."""
+    settings = config.settings
     # Models may be written in any row order (their threads need not wait for each other): nothing reads a
     # table's physical order, the export sorts every mart (`order by all`). A global setting: it lasts
     # while any connection to the database in this process is open, and never outlives the build.
@@ -222,79 +224,61 @@ def apply_run_config(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     # int_sbs_estimates__computed, 9 million cells): scanning them twice is cheaper (5.7 s -> 4.7 s CPU).
     con.execute("set disabled_optimizers = 'common_subplan'")
     set_run_variables(con, settings)
-    windows = pl.DataFrame(
-        {
-            "window_start": [w.start for w in settings.trend_windows],
-            "window_end": [w.end for w in settings.trend_windows],
-        },
-        schema={"window_start": pl.Int16, "window_end": pl.Int16},
-    )
-    registry = load_registry(settings.registry_path)
-    year_spans = [
-        run_years(spec, settings.first_year, settings.last_year) for spec in registry.values()
-    ]
-    years = pl.DataFrame(
-        {
-            "dataset": list(registry),
-            "start_year": [start for start, _ in year_spans],
-            "end_year": [end for _, end in year_spans],
-            "nuts_version": [spec.nuts_version for spec in registry.values()],
-        },
-        schema={
-            "dataset": pl.String,
-            "start_year": pl.Int16,
-            "end_year": pl.Int16,
-            "nuts_version": pl.Int16,
-        },
-    )
-    con.register("registry_frame", years)
-    con.execute("create or replace table config.registry as select * from registry_frame")
-    con.unregister("registry_frame")
-    con.register("trend_windows_frame", windows)
-    con.execute("create or replace table config.trend_windows as select * from trend_windows_frame")
-    con.unregister("trend_windows_frame")
-    spans = pl.DataFrame(
-        [("last_years", n) for n in settings.trend_last_years]
-        + ([("full_span", None)] if settings.trend_full_span else [])
-        + ([("year_on_year", 1)] if settings.trend_year_on_year else []),
-        schema={"kind": pl.String, "years": pl.Int16},
-        orient="row",
-    )
-    con.register("trend_spans_frame", spans)
-    con.execute("create or replace table config.trend_spans as select * from trend_spans_frame")
-    con.unregister("trend_spans_frame")
-    profiles = load_star_profiles(settings.star_profiles_path)
-    if settings.star_profile not in profiles:
-        raise StarProfileError(
-            f"star_profile {settings.star_profile!r} is not in {settings.star_profiles_path}: "
-            f"choose one of {', '.join(profiles)}"
-        )
-    dimensions = (
-        pl.read_csv(REFERENCE_DIR / "ecosystem_indicators.csv")["dimension"].unique().sort()
-    )
-    weights = pl.DataFrame(
-        {
-            "dimension": dimensions,
-            "weight": [settings.scoreboard.dimension_weights.get(d, 1.0) for d in dimensions],
-        },
-        schema={"dimension": pl.String, "weight": pl.Float64},
-    )
-    unknown = set(settings.scoreboard.dimension_weights) - set(dimensions)
-    if unknown:
-        raise ValueError(
-            f"scoreboard.dimension_weights: unknown dimension(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(dimensions)}"
-        )
-    peers = pl.DataFrame({"indicator_code": settings.scoreboard.peer_variables})
-    for table, frame in {
-        "star_rules": star_rules(profiles),
-        "star_levels": performance_levels(profiles),
-        "scoreboard_weights": weights,
-        "peer_variables": peers,
-    }.items():
+    for table, frame in config_tables(config).items():
         con.register("config_frame", frame)
         con.execute(f"create or replace table config.{table} as select * from config_frame")
         con.unregister("config_frame")
+
+
+def config_tables(config: RunConfig) -> dict[str, pl.DataFrame]:
+    """The tables of schema `config` the models read, by name."""
+    settings, registry = config.settings, config.registry
+    year_spans = [
+        run_years(spec, settings.first_year, settings.last_year) for spec in registry.values()
+    ]
+    spans = [("last_years", n) for n in settings.trend_last_years]
+    spans += [("full_span", None)] if settings.trend_full_span else []
+    spans += [("year_on_year", 1)] if settings.trend_year_on_year else []
+    weights = settings.scoreboard.dimension_weights
+    return {
+        "registry": pl.DataFrame(
+            {
+                "dataset": list(registry),
+                "start_year": [start for start, _ in year_spans],
+                "end_year": [end for _, end in year_spans],
+                "nuts_version": [spec.nuts_version for spec in registry.values()],
+            },
+            schema={
+                "dataset": pl.String,
+                "start_year": pl.Int16,
+                "end_year": pl.Int16,
+                "nuts_version": pl.Int16,
+            },
+        ),
+        "trend_windows": pl.DataFrame(
+            {
+                "window_start": [w.start for w in config.trend_windows],
+                "window_end": [w.end for w in config.trend_windows],
+            },
+            schema={"window_start": pl.Int16, "window_end": pl.Int16},
+        ),
+        "trend_spans": pl.DataFrame(
+            spans, schema={"kind": pl.String, "years": pl.Int16}, orient="row"
+        ),
+        "star_rules": star_rules(config.star_profiles),
+        "star_levels": performance_levels(config.star_profiles),
+        "scoreboard_weights": pl.DataFrame(
+            {
+                "dimension": config.dimensions,
+                "weight": [weights.get(d, 1.0) for d in config.dimensions],
+            },
+            schema={"dimension": pl.String, "weight": pl.Float64},
+        ),
+        "peer_variables": pl.DataFrame(
+            {"indicator_code": settings.scoreboard.peer_variables},
+            schema={"indicator_code": pl.String},
+        ),
+    }
 
 
 def nuts_codes(

@@ -23,8 +23,10 @@ from prefect import flow, get_run_logger, serve, task
 
 from clusterobs import loads
 from clusterobs.eurostat_api import EurostatClient
-from clusterobs.flows.pipeline import RunSummary, pipeline
-from clusterobs.registry import load_registry
+from clusterobs.flows.pipeline import pipeline
+from clusterobs.registry import DatasetSpec
+from clusterobs.run_config import resolve_run_config
+from clusterobs.run_summary import RunSummary
 from clusterobs.settings import Settings
 
 MONTHLY = "0 3 1 * *"
@@ -50,14 +52,13 @@ def refresh(
 
 
 @task(name="changed-datasets", retries=2, retry_delay_seconds=30, timeout_seconds=600)
-async def changed_datasets(settings: Settings) -> list[str]:
+async def changed_datasets(settings: Settings, registry: dict[str, DatasetSpec]) -> list[str]:
     """Registry datasets whose Eurostat `updated` stamp differs from the published warehouse's."""
-    return await asyncio.to_thread(updated_datasets, settings)  # async: the timeout acts on time
+    return await asyncio.to_thread(updated_datasets, settings, registry)  # async: the timeout acts on time
 
 
-def updated_datasets(settings: Settings) -> list[str]:
+def updated_datasets(settings: Settings, registry: dict[str, DatasetSpec]) -> list[str]:
     """Registry datasets whose Eurostat `updated` stamp differs from the published warehouse's."""
-    registry = load_registry(settings.registry_path)
     loaded: dict[str, str | None] = {}
     if settings.warehouse_path.exists():
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -82,11 +83,12 @@ def update_check(
 ) -> list[str]:
     """Run the pipeline from the Eurostat API if a dataset was updated; returns the updated datasets."""
     settings = Settings(source="eurostat", **locals())  # as in refresh
-    changed = changed_datasets.submit(settings).result()
+    config = resolve_run_config(settings)
+    changed = changed_datasets.submit(settings, config.registry).result()
     logger = get_run_logger()
     if changed:
         logger.info("updated at Eurostat: %s; running the pipeline", ", ".join(changed))
-        pipeline(settings=settings)
+        pipeline(config=config)
     else:
         logger.info("no dataset updated since the published run")
     return changed

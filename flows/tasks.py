@@ -30,18 +30,20 @@ from clusterobs.eurostat_api import EurostatClient, request_fingerprint
 from clusterobs.failpoints import failpoint
 from clusterobs.landing import LandedFile, land_file
 from clusterobs.registry import DatasetSpec, within_years
+from clusterobs.run_config import RunConfig
 from clusterobs.settings import EurostatApi, Settings
 from clusterobs.transforms.readers.conformance import DeclaredSchema
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE)
-def prepare_warehouse(db_path: Path, settings: Settings, run_id: str) -> dict[str, int]:
+def prepare_warehouse(db_path: Path, config: RunConfig, run_id: str) -> dict[str, int]:
     """Create schemas, load reference seeds and the run's configuration; record the run as started."""
+    settings = config.settings
     with warehouse.connect(db_path) as con:
         counts = warehouse.load_reference(
             con, settings.cluster_mapping_path, settings.emerging_mapping_path
         )
-        warehouse.apply_run_config(con, settings)
+        warehouse.apply_run_config(con, config)
         run_records.record_run_started(con, run_id, settings.source)
     return counts
 
@@ -238,7 +240,7 @@ def _log_load(result: loads.DatasetLoad) -> None:
 
 @task(name="build-models", cache_policy=NO_CACHE)
 def build_models(
-    db_path: Path, settings: Settings, layers: tuple[str, ...], built_by_country: Path | None = None
+    db_path: Path, config: RunConfig, layers: tuple[str, ...], built_by_country: Path | None = None
 ) -> dict[str, int | None]:
     """Materialise the SQL models of the given layers in dependency order; returns rows per model (None: view).
 
@@ -246,8 +248,8 @@ def build_models(
     (`build-country`); they are read from there."""
     logger = get_run_logger()
     counts = {}
-    with warehouse.connect(db_path, settings.duckdb_memory_limit) as con:
-        warehouse.apply_run_config(con, settings)
+    with warehouse.connect(db_path, config.settings.duckdb_memory_limit) as con:
+        warehouse.apply_run_config(con, config)
         ordered = models.ordered_models(models.discovered_models(), layers)
         for number, model in enumerate(ordered, start=1):
             started = time.perf_counter()

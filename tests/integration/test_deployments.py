@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from clusterobs.flows.deployments import DAILY, MONTHLY, updated_datasets
+from clusterobs.registry import load_registry
 from clusterobs.settings import PROJECT_ROOT, EurostatApi, Settings
 
 from ..eurostat_server import FakeEurostat
@@ -116,5 +117,5 @@ def test_update_check_finds_datasets_updated_since_the_published_run(tmp_path):
         server.serve_demo({})
         api = EurostatApi(sdmx_base_url=server.url, statistics_base_url=server.url, retries=0)
         settings = Settings(output_dir=tmp_path / "nothing-published", eurostat=api)
-        changed = updated_datasets(settings)
+        changed = updated_datasets(settings, load_registry(settings.registry_path))
     assert "sbs_r_nuts06_r2" in changed and "sbs_r_nuts2021" in changed  # nothing loaded yet

@@ -12,6 +12,7 @@ import pytest
 
 from clusterobs import models, validation, warehouse
 from clusterobs.flows.pipeline import pipeline
+from clusterobs.run_config import resolve_run_config
 from clusterobs.settings import Settings
 from clusterobs.validation import ValidationFailed
 
@@ -139,7 +140,7 @@ def test_duplicate_key_fails_the_grain_expectation(warehouse_copy):
         con.execute(
             f"insert into raw.sbs_r_nuts06_r2 ({columns}) select {columns} from raw.sbs_r_nuts06_r2 where geo = 'ESZZ' and period = '2015' and indic_sb = 'V16110'"
         )
-        warehouse.apply_run_config(con, Settings())
+        warehouse.apply_run_config(con, resolve_run_config(Settings()))
         for model in models.ordered_models(models.discovered_models(), ("staging",)):
             models.run_model(con, model)
         summary = validation.validate_stage(con, "staging", "test-run")

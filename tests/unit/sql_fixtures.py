@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from clusterobs import models, warehouse
+from clusterobs.run_config import resolve_run_config
 from clusterobs.settings import Settings
 
 # Relations whose rows carry how a NUTS revision converted them; fixtures without those columns stand for
@@ -129,7 +130,7 @@ def model_output(
     con = warehouse.connect(tmp_path / "unit.duckdb")
     try:
         settings = settings or Settings()
-        warehouse.apply_run_config(con, settings)
+        warehouse.apply_run_config(con, resolve_run_config(settings))
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         load_fixtures(con, inputs)
         build_reference_models(con, inputs)
@@ -165,7 +166,7 @@ def chain_output(
     con = warehouse.connect(tmp_path / "unit.duckdb")
     try:
         settings = settings or Settings()
-        warehouse.apply_run_config(con, settings)
+        warehouse.apply_run_config(con, resolve_run_config(settings))
         warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
         load_fixtures(con, inputs)
         build_reference_models(con, inputs)

@@ -62,11 +62,12 @@ def test_a_file_without_the_sex_dimension_is_read_as_both_sexes(tmp_path, con):
 
 def test_the_staging_model_reads_the_old_vintage(tmp_path, con):
     from clusterobs import models
+    from clusterobs.run_config import resolve_run_config
     from clusterobs.settings import Settings
 
     settings = Settings()
     warehouse.load_reference(con, settings.cluster_mapping_path, settings.emerging_mapping_path)
-    warehouse.apply_run_config(con, settings)
+    warehouse.apply_run_config(con, resolve_run_config(settings))
     loads.load_dataset(
         con, "lfst_r_lfe2en2", [extract(tmp_path, OLD_LFS)], "r", declared_schema(LFS)
     )

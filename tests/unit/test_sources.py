@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from clusterobs.registry import DatasetSpec
+from clusterobs.run_config import resolve_run_config
 from clusterobs.settings import Settings
-from clusterobs.sources import MissingDatasetsError, extract_files, source_plan
+from clusterobs.sources import MissingDatasetsError, extract_files
 
 REGISTRY = """
 [datasets.sbs_r_nuts06_r2]
@@ -52,11 +53,12 @@ def test_a_folder_with_some_datasets_loads_them_and_names_the_absent_ones(tmp_pa
     source.mkdir()
     (source / "sbs_r_nuts06_r2.tsv.gz").write_text("")
     (source / "rd_e_gerdreg.tsv").write_text("")
-    plan = source_plan(settings(tmp_path, source=str(source)))
+    config = resolve_run_config(settings(tmp_path, source=str(source)))
+    plan = config.plan
     assert plan.loaded == ["sbs_r_nuts06_r2", "rd_e_gerdreg"]
     assert plan.files["sbs_r_nuts06_r2"] == [source / "sbs_r_nuts06_r2.tsv.gz"]
     assert plan.absent == {"lfst_r_lfe2en2": f"no extract in {source}"}
-    warning = plan.warning()
+    warning = config.absent_warning()
     assert warning.startswith("1 of 3 registry datasets absent")
     # what the absent dataset would have fed: the scoreboard indicators that read it
     assert "lfst_r_lfe2en2 (indicators knowledge_services_employment_share" in warning
@@ -68,28 +70,29 @@ def test_strict_or_required_makes_a_missing_dataset_an_error(tmp_path):
     source.mkdir()
     (source / "sbs_r_nuts06_r2.tsv").write_text("")
     with pytest.raises(MissingDatasetsError, match=r"no extract for: rd_e_gerdreg \(required"):
-        source_plan(settings(tmp_path, source=str(source)))
+        resolve_run_config(settings(tmp_path, source=str(source)))
     (source / "rd_e_gerdreg.tsv").write_text("")
     with pytest.raises(MissingDatasetsError, match=r"no extract for: lfst_r_lfe2en2 \(strict"):
-        source_plan(settings(tmp_path, source=str(source), strict=True))
+        resolve_run_config(settings(tmp_path, source=str(source), strict=True))
 
 
 def test_datasets_outside_the_selection_are_absent_not_missing(tmp_path):
-    plan = source_plan(
+    config = resolve_run_config(
         settings(tmp_path, source="eurostat", datasets=["sbs_r_nuts06_r2"], strict=True)
     )
+    plan = config.plan
     assert plan.loaded == ["sbs_r_nuts06_r2"]
     assert set(plan.absent) == {"lfst_r_lfe2en2", "rd_e_gerdreg"}
     assert "not among the run's datasets" in plan.absent["rd_e_gerdreg"]
-    assert "sbs_r_nuts06_r2" not in plan.warning()
+    assert "sbs_r_nuts06_r2" not in config.absent_warning()
 
 
 def test_the_cluster_datasets_say_they_feed_the_cluster_tables(tmp_path):
     source = tmp_path / "extracts"
     source.mkdir()
     (source / "rd_e_gerdreg.tsv").write_text("")
-    plan = source_plan(settings(tmp_path, source=str(source)))
-    assert "sbs_r_nuts06_r2 (cluster tables 2008-2020" in plan.warning()
+    config = resolve_run_config(settings(tmp_path, source=str(source)))
+    assert "sbs_r_nuts06_r2 (cluster tables 2008-2020" in config.absent_warning()
 
 
 def test_a_folder_without_any_registry_dataset_is_refused(tmp_path):
@@ -97,7 +100,7 @@ def test_a_folder_without_any_registry_dataset_is_refused(tmp_path):
     source.mkdir()
     (source / "notes.txt").write_text("")
     with pytest.raises(MissingDatasetsError, match=r"holds no extract of a registry dataset"):
-        source_plan(settings(tmp_path, source=str(source)))
+        resolve_run_config(settings(tmp_path, source=str(source)))
 
 
 def test_a_broken_link_is_named_not_skipped(tmp_path):
@@ -109,4 +112,4 @@ def test_a_broken_link_is_named_not_skipped(tmp_path):
         FileNotFoundError,
         match=r"sbs_r_nuts06_r2.tsv.gz: the extract of sbs_r_nuts06_r2 is a link to nothing",
     ):
-        source_plan(settings(tmp_path, source=str(source)))
+        resolve_run_config(settings(tmp_path, source=str(source)))
