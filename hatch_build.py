@@ -1,12 +1,10 @@
 """Hatch build hook: the wheel carries the project's top-level folders inside the `clusterobs` package
 (`clusterobs.flows`, `clusterobs.transforms`, and the SQL models, suites, reference data, demo extracts,
-configuration and column meanings read at run time), so an installed package needs no checkout and puts
+configuration read at run time; the column meanings are the models' `sql/<layer>/_schema.toml`), so an installed package needs no checkout and puts
 no generic module names (`flows`, `transforms`) into site-packages. Editable installs (a checkout) read
 them where they are (`clusterobs/__init__.py`, `clusterobs/paths.py`)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
@@ -26,8 +24,4 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
         if self.target_name != "wheel" or version != "standard":
             return
-        root = Path(self.root)
-        included = dict(PACKAGED)
-        for tables in sorted((root / "docs").glob("*_tables.md")):  # column meanings
-            included[f"docs/{tables.name}"] = f"clusterobs/docs/{tables.name}"
-        build_data["force_include"].update(included)
+        build_data["force_include"].update(PACKAGED)

@@ -1,44 +1,45 @@
-"""What the published tables mean: column meanings (from the column tables of docs/*_tables.md), written
-into the warehouse as `COMMENT ON COLUMN`, and the data dictionary (docs/data_dictionary.md) generated
-from the models (description, grain, sources) and those comments."""
+"""What the published tables mean: column meanings (from the schema files next to the models,
+`sql/<layer>/_schema.toml`), written into the warehouse as `COMMENT ON COLUMN`, and the data dictionary
+(docs/data_dictionary.md) generated from the models (description, grain, sources) and those meanings."""
 
 from __future__ import annotations
 
-import re
+import tomllib
 from pathlib import Path
 
 import duckdb
 
 from clusterobs import models
-from clusterobs.paths import COLUMN_DOCS_DIR, PROJECT_ROOT
+from clusterobs.paths import PROJECT_ROOT, SQL_DIR
 from clusterobs.transforms.sql_text import quoted, sql_literal
 
-COLUMN_DOCS = sorted(COLUMN_DOCS_DIR.glob("*_tables.md"))
+SCHEMA_FILE = "_schema.toml"
 # written by `clusterobs dictionary --write` in a checkout (None when installed from the wheel)
 DICTIONARY = PROJECT_ROOT / "docs" / "data_dictionary.md" if PROJECT_ROOT else None
-HEADING = re.compile(r"^## `(\w+)`")
-NAME = re.compile(r"`(\w+)`")
 
 
-def documented_columns(paths: list[Path] = COLUMN_DOCS) -> dict[str, dict[str, str]]:
-    """{table: {column: meaning}} from the `| column | type | meaning |` tables under `## \\`table\\`` headings
-    (a row naming several columns documents each of them)."""
+class SchemaFileError(ValueError):
+    """A schema file names a model that does not exist, or holds something other than column meanings."""
+
+
+def documented_columns(sql_dir: Path = SQL_DIR) -> dict[str, dict[str, str]]:
+    """{model name: {column: meaning}} from the schema file of each layer (`[<model>]` tables of
+    `column = "meaning"` entries)."""
     docs: dict[str, dict[str, str]] = {}
-    for path in paths:
-        table = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            heading = HEADING.match(line)
-            if heading:
-                table = heading.group(1)
-                continue
-            if line.startswith("## "):
-                table = None
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if table is None or not line.startswith("|") or len(cells) < 3:
-                continue
-            names, meaning = NAME.findall(cells[0]), cells[-1]
-            for name in names:
-                docs.setdefault(table, {}).setdefault(name, meaning)
+    for path in sorted(sql_dir.glob(f"*/{SCHEMA_FILE}")):
+        layer = path.parent.name
+        try:
+            tables = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SchemaFileError(f"{path}: not valid TOML ({exc})") from None
+        for model, columns in tables.items():
+            if not (path.parent / f"{model}.sql").is_file():
+                raise SchemaFileError(f"{path}: [{model}] is not a model of sql/{layer}/")
+            if not isinstance(columns, dict) or not all(
+                isinstance(v, str) for v in columns.values()
+            ):
+                raise SchemaFileError(f'{path}: [{model}] must hold `column = "meaning"` entries')
+            docs[model] = columns
     return docs
 
 
@@ -63,19 +64,45 @@ def column_meanings(docs: dict[str, dict[str, str]], model: models.Model) -> dic
     return meanings
 
 
+def published_columns(
+    con: duckdb.DuckDBPyConnection, layers: tuple[str, ...]
+) -> list[tuple[models.Model, list[tuple[str, str, str | None]]]]:
+    """Per model of `layers`, in dependency order: its columns as (name, type, meaning or None)."""
+    docs = documented_columns()
+    described = []
+    for model in models.ordered_models(models.discovered_models(), layers):
+        meanings = column_meanings(docs, model)
+        columns = relation_columns(con, model.layer, model.name)
+        described.append((model, [(c, dtype, meanings.get(c)) for c, dtype in columns]))
+    return described
+
+
+def stale_entries(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...]) -> list[str]:
+    """Schema-file entries naming a column their model does not have, as `sql/<layer>/_schema.toml:
+    [model] column`."""
+    docs = documented_columns()
+    stale = []
+    for model in models.ordered_models(models.discovered_models(), layers):
+        present = {column for column, _ in relation_columns(con, model.layer, model.name)}
+        stale += [
+            f"sql/{model.layer}/{SCHEMA_FILE}: [{model.name}] {column}"
+            for column in docs.get(model.name, {})
+            if column not in present
+        ]
+    return stale
+
+
 def comment_columns(
     con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = ("marts", "analyst")
 ) -> int:
     """Write every documented column meaning as a column comment; returns how many."""
-    docs = documented_columns()
     written = 0
-    for model in models.ordered_models(models.discovered_models(), layers):
-        meanings = column_meanings(docs, model)
-        for column, _ in relation_columns(con, model.layer, model.name):
-            if column in meanings:
+    for model, columns in published_columns(con, layers):
+        for column, _, meaning in columns:
+            if meaning is not None:
                 con.execute(
                     f"comment on column {model.relation}.{quoted(column)} is "
-                    + sql_literal(meanings[column])
+                    + sql_literal(meaning)
                 )
                 written += 1
     return written
@@ -85,19 +112,24 @@ def data_dictionary(
     con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = ("marts", "analyst")
 ) -> str:
     """The data dictionary as Markdown: per published table or view, its description, grain, sources and
-    columns (type and meaning)."""
-    docs = documented_columns()
+    columns (type and meaning); raises SchemaFileError for schema entries naming columns that do not exist."""
+    stale = stale_entries(con, layers)
+    if stale:
+        raise SchemaFileError(
+            "columns documented but not in the warehouse (rename or remove them): "
+            + "; ".join(stale)
+        )
     lines = [
         "# Data dictionary",
         "",
         "Generated by `clusterobs dictionary` from the SQL models (description, grain, the relations each",
-        "reads) and the column tables of `docs/*_tables.md` (also written into the warehouse as column",
-        "comments); a test fails when this file is not current. Marts are exported to Parquet",
-        "(`output/parquet/`); `analyst` views add names to the marts and live in the warehouse only.",
+        "reads) and the column meanings of their schema files, `sql/<layer>/_schema.toml` (also written",
+        "into the warehouse as column comments); a test fails when this file is not current. Marts are",
+        "exported to Parquet (`output/parquet/`); `analyst` views add names to the marts and live in the",
+        "warehouse only.",
         "",
     ]
-    for model in models.ordered_models(models.discovered_models(), layers):
-        meanings = column_meanings(docs, model)
+    for model, columns in published_columns(con, layers):
         sources = ", ".join(f"`{d}`" for d in sorted(model.depends_on)) or "none"
         lines += [
             f"## `{model.relation}`",
@@ -111,7 +143,9 @@ def data_dictionary(
             "| column | type | meaning |",
             "|---|---|---|",
         ]
-        for column, dtype in relation_columns(con, model.layer, model.name):
-            lines.append(f"| `{column}` | {dtype} | {meanings.get(column, '(undocumented)')} |")
+        lines += [
+            f"| `{column}` | {dtype} | {meaning or '(undocumented)'} |"
+            for column, dtype, meaning in columns
+        ]
         lines.append("")
     return "\n".join(lines)
