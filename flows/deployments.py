@@ -54,7 +54,8 @@ def refresh(
 @task(name="changed-datasets", retries=2, retry_delay_seconds=30, timeout_seconds=600)
 async def changed_datasets(settings: Settings, registry: dict[str, DatasetSpec]) -> list[str]:
     """Registry datasets whose Eurostat `updated` stamp differs from the published warehouse's."""
-    return await asyncio.to_thread(updated_datasets, settings, registry)  # async: the timeout acts on time
+    # async: the timeout acts on time
+    return await asyncio.to_thread(updated_datasets, settings, registry)
 
 
 def updated_datasets(settings: Settings, registry: dict[str, DatasetSpec]) -> list[str]:

@@ -43,7 +43,10 @@ def test_an_entry_for_a_model_that_does_not_exist_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[fct_cluster_stars]\nis_star = 1\n', r'\[fct_cluster_stars\] must hold `column = "meaning"`'),
+        (
+            "[fct_cluster_stars]\nis_star = 1\n",
+            r'\[fct_cluster_stars\] must hold `column = "meaning"`',
+        ),
         ("[fct_cluster_stars\n", r"not valid TOML"),
     ],
 )
