@@ -21,7 +21,7 @@ from clusterobs.settings import PROJECT_ROOT
 
 from ..conftest import DEMO_DIR
 from ..eurostat_server import FakeEurostat
-from .test_pipeline import all_exports
+from .run_outputs import all_exports
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from clusterobs.settings import Settings
 from clusterobs.validation import ValidationFailed
 
 from ..conftest import DEMO_DIR
-from .test_pipeline import output_fingerprint
+from .run_outputs import output_fingerprint
 
 pytestmark = pytest.mark.integration
 LEGACY = "sbs_r_nuts06_r2.tsv.gz"

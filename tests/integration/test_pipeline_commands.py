@@ -1,0 +1,151 @@
+"""The read commands on the demo run's published warehouse: `clusterobs query` in every format, the HTML
+report in a headless browser, and the light imports of `dictionary`, `report` and `clusters-matter`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_query_command_prints_and_writes_every_format(published, tmp_path):
+    import subprocess
+    import sys
+
+    out, _ = published
+
+    def query(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "clusterobs.cli", "query", *args, "--output-dir", str(out)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    sql = "select region_code, region_name from marts.dim_region where region_code in ('AT', 'HR05') order by 1"
+    csv_out = query(sql, "--format", "csv")
+    assert csv_out.returncode == 0
+    assert csv_out.stdout.splitlines() == [
+        "region_code,region_name",
+        "AT,Österreich",
+        "HR05,Grad Zagreb",
+    ]
+    as_json = query(sql, "--format", "json")
+    assert [r["region_code"] for r in json.loads(as_json.stdout)] == ["AT", "HR05"]
+    table = query(sql)
+    assert "Grad Zagreb" in table.stdout and "2 rows" in table.stdout
+    target = tmp_path / "q.parquet"
+    assert query(sql, "--format", "parquet", "--output", str(target)).returncode == 0
+    assert pl.read_parquet(target)["region_name"].to_list() == ["Österreich", "Grad Zagreb"]
+    bad = query("select * from marts.no_such_table")
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
+    assert "no_such_table" in bad.stderr
+    nowhere = subprocess.run(
+        [sys.executable, "-m", "clusterobs.cli", "query", "select 1", "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert nowhere.returncode == 2 and "run `clusterobs run` first" in nowhere.stderr
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CLUSTEROBS_REQUIRE_BROWSER"),
+    reason="needs Debian's chromium package (installed by .ci/run): apt-get install chromium",
+)
+@pytest.mark.parametrize("region", ["HR05", None], ids=["region", "europe"])
+def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path, region):
+    from playwright.sync_api import sync_playwright
+
+    from clusterobs.report import build_report
+
+    out, _ = published
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        page_html = build_report(con, region)
+    path = tmp_path / "report.html"
+    path.write_text(page_html, encoding="utf-8")
+    # Self-contained: the browser below fails the test on any request that is not the file itself.
+    assert page_html.count("<svg") >= 3  # static fallbacks, drawn before any JavaScript runs
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+        )
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                problems.append(f"network: {r.url}") if not r.url.startswith("file:") else None
+            ),
+        )
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.chart.vega-embed svg.marks').length"
+            " === document.querySelectorAll('.chart').length",
+            timeout=30_000,
+        )
+        charts = page.evaluate("document.querySelectorAll('.chart.vega-embed svg.marks').length")
+        marks = page.evaluate(
+            "document.querySelectorAll('.chart svg.marks path, .chart svg.marks line').length"
+        )
+        title = page.title()
+        browser.close()
+    assert problems == []
+    assert charts == 3 and marks > 20
+    assert ("Grad Zagreb" if region else "Europe") in title
+
+
+def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published, tmp_path):
+    """The read commands on a real published warehouse load neither Prefect nor Great Expectations, nor
+    Polars or pyarrow (issue 19: they start in about a second)."""
+    import subprocess
+    import sys
+
+    out, _ = published
+    probe = (
+        "import json, sys\n"
+        "from clusterobs.cli import app\n"
+        "code = 0\n"
+        "try:\n"
+        "    app(sys.argv[1:], prog_name='clusterobs')\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "heavy = {'prefect', 'great_expectations', 'polars', 'pyarrow', 'pandas'}\n"
+        "loaded = sorted(heavy & {m.split('.')[0] for m in sys.modules})\n"
+        "print(json.dumps({'code': code, 'heavy': loaded}), file=sys.stderr)\n"
+    )
+    for args in (
+        ["dictionary", "--output-dir", str(out)],
+        [
+            "report",
+            "--region",
+            "AT13",
+            "--output",
+            str(tmp_path / "r.html"),
+            "--output-dir",
+            str(out),
+        ],
+        ["clusters-matter", "--output", str(tmp_path / "cm.md"), "--output-dir", str(out)],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=300
+        )
+        found = json.loads(done.stderr.strip().splitlines()[-1])
+        assert found == {"code": 0, "heavy": []}, (args, done.stderr[-2000:])
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+    # the demo's comparison: every profile, the seed's figures, what is not computable and why
+    comparison = (tmp_path / "cm.md").read_text()
+    assert "| `eco-classic` | `eocic` | `us-cmp-strong` |" in comparison
+    assert "about 19 %" in comparison and "## Not computed here" in comparison
+    assert "`frontier_firms_difference`: not computable" in comparison
