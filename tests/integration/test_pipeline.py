@@ -23,7 +23,7 @@ from clusterobs import exports
 from clusterobs.flows.pipeline import pipeline
 from clusterobs.registry import load_registry
 from clusterobs.settings import REFERENCE_DIR, Settings
-from clusterobs.validation import ValidationFailed
+from clusterobs.validation_results import ValidationFailed
 
 from ..conftest import DEMO_DIR
 

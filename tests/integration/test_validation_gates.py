@@ -13,7 +13,7 @@ import pytest
 from clusterobs import models, validation, warehouse
 from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import Settings
-from clusterobs.validation import ValidationFailed
+from clusterobs.validation_results import ValidationFailed
 
 from ..conftest import DEMO_DIR
 from .test_pipeline import output_fingerprint
