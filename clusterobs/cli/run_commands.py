@@ -22,6 +22,11 @@ from clusterobs.cli.summaries import (
 )
 
 
+def json_option(help: str):
+    """The --json flag of a command, saying what it prints."""
+    return typer.Option("--json", help=help)
+
+
 def setting_error(exc) -> str:
     """One line for a pydantic settings error: the setting, where it can be set, and the problem."""
     first = exc.errors()[0]
@@ -53,9 +58,7 @@ def run(
             envvar="CLUSTEROBS_LQ_DENOMINATOR",
         ),
     ] = "total",
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the run summary as JSON on stdout")
-    ] = False,
+    as_json: Annotated[bool, json_option("print the run summary as JSON on stdout")] = False,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -153,9 +156,7 @@ def ingest(
         Path,
         typer.Option(help="folder of the warehouse to load into", envvar="CLUSTEROBS_OUTPUT_DIR"),
     ] = Path("output"),
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print one JSON object per file on stdout")
-    ] = False,
+    as_json: Annotated[bool, json_option("print one JSON object per file on stdout")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", help="no log lines and no table: one summary line")
     ] = False,
@@ -226,7 +227,7 @@ def validate(
     ] = Path("output"),
     stage: Annotated[str, typer.Option(help="'all', 'staging' or 'marts'")] = "all",
     as_json: Annotated[
-        bool, typer.Option("--json", help="print every expectation result as JSON on stdout")
+        bool, json_option("print every expectation result as JSON on stdout")
     ] = False,
     outputs: Annotated[
         bool,
