@@ -3,6 +3,9 @@
 GX 1.x has no DuckDB datasource that works (see ../shared/STACK.md), so each suite's table is read from
 DuckDB into pandas and validated with a pandas dataframe asset. Severity is GX's own field on each
 expectation: "critical" failures stop the run before publishing, "warning" failures are recorded.
+
+This module runs them (validate_stage) and routes the expectations of large tables to DuckDB
+(measured_in_duckdb); validation_suites.py reads the suites, validation_results.py holds what they found.
 """
 
 from __future__ import annotations
@@ -11,14 +14,19 @@ import importlib
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from clusterobs import engine_checks, progress
-from clusterobs.settings import EXPECTATIONS_DIR
-from clusterobs.transforms.readers.observations import quoted
+from clusterobs.validation_results import ExpectationResult, ValidationSummary, record
+from clusterobs.validation_suites import (
+    batch_frame,
+    columns_used,
+    loaded_datasets,
+    resolved_expectations,
+    suite_files,
+)
 
 _import_started = threading.Event()
 
@@ -37,85 +45,6 @@ def import_great_expectations_in_background() -> None:
     ).start()
 
 
-class ValidationFailed(RuntimeError):
-    """At least one critical expectation failed; nothing of this run was published."""
-
-    def __init__(self, summary: ValidationSummary):
-        self.summary = summary
-        failed = "; ".join(
-            f"{r.suite}: {r.expectation}({r.column or ''}) unexpected={r.unexpected_count}"
-            for r in summary.critical_failures
-        )
-        super().__init__(f"critical expectations failed, nothing was published: {failed}")
-
-
-@dataclass(frozen=True)
-class ExpectationResult:
-    suite: str
-    relation: str
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    observed_value: str | None
-    unexpected_count: int | None
-    unexpected_sample: str | None
-
-
-@dataclass
-class ValidationSummary:
-    """Results of the suites of one stage, and the suites skipped because their datasets are absent."""
-
-    stage: str
-    results: list[ExpectationResult] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # suite -> why
-
-    @property
-    def critical_failures(self) -> list[ExpectationResult]:
-        return [r for r in self.results if not r.success and r.severity == "critical"]
-
-    @property
-    def warnings(self) -> list[ExpectationResult]:
-        return [r for r in self.results if not r.success and r.severity != "critical"]
-
-    @property
-    def success(self) -> bool:
-        return not self.critical_failures
-
-    def as_dict(self) -> dict:
-        return {
-            "stage": self.stage,
-            "expectations": len(self.results),
-            "passed": sum(r.success for r in self.results),
-            "critical_failures": len(self.critical_failures),
-            "warnings": len(self.warnings),
-            "skipped_suites": len(self.skipped),
-        }
-
-
-def suite_files(stage: str, expectations_dir: Path = EXPECTATIONS_DIR) -> list[tuple[Path, dict]]:
-    """Suite definitions of a stage ('staging' or 'marts'), read from JSON files."""
-    suites = []
-    for path in sorted(expectations_dir.glob("*.json")):
-        spec = json.loads(path.read_text(encoding="utf-8"))
-        meta = spec.get("meta", {})
-        if "query_file" in meta:
-            meta["query"] = (expectations_dir / meta["query_file"]).read_text(encoding="utf-8")
-        if not ("relation" in meta or "query" in meta) or "stage" not in meta:
-            raise ValueError(
-                f"{path}: suite meta must name the 'relation' (or 'query_file') it validates and its 'stage'"
-            )
-        if meta["stage"] == stage:
-            suites.append((path, spec))
-    return suites
-
-
-# Value sets an expectation may name as "$ref:<name>" instead of listing them.
-REFERENCE_SETS = {
-    "nuts_codes": "select distinct nuts_code from ref.nuts_regions",
-    "nace_codes": "select nace_code from ref.nace_rev2 union all select nace_code from ref.nace_aggregates",
-    "cluster_categories": "select category_code from ref.cluster_categories",
-}
 TABLE_EXPECTATIONS = {
     "expect_table_row_count_to_be_between"
 }  # GX reports no unexpected count for these
@@ -124,46 +53,6 @@ SCHEMA_EXPECTATIONS = {
     "expect_table_columns_to_match_ordered_list",
     "expect_column_to_exist",
 }
-
-
-def resolved_expectations(
-    con: duckdb.DuckDBPyConnection, path: Path, expectations: list[dict]
-) -> list[dict]:
-    """Expectations with "$ref:<name>" value sets replaced by the codes of the named reference set."""
-    resolved = []
-    for expectation in expectations:
-        kwargs = dict(expectation.get("kwargs", {}))
-        value_set = kwargs.get("value_set")
-        if isinstance(value_set, str) and value_set.startswith("$ref:"):
-            name = value_set.removeprefix("$ref:")
-            if name not in REFERENCE_SETS:
-                raise ValueError(
-                    f"{path}: unknown reference set {name!r} (known: {', '.join(REFERENCE_SETS)})"
-                )
-            kwargs["value_set"] = [r[0] for r in con.execute(REFERENCE_SETS[name]).fetchall()]
-        resolved.append({**expectation, "kwargs": kwargs})
-    return resolved
-
-
-def columns_used(expectations: list[dict]) -> list[str]:
-    """Columns the data expectations read (so only those are pulled out of DuckDB)."""
-    names: list[str] = []
-    for expectation in expectations:
-        kwargs = expectation.get("kwargs", {})
-        for key in ("column", "column_A", "column_B"):
-            if key in kwargs:
-                names.append(kwargs[key])
-        names += kwargs.get("column_list", [])
-        if kwargs.get("row_condition"):  # `<column> == "<code>"`: the column it reads
-            names.append(kwargs["row_condition"].split("=")[0].strip(" !"))
-    return list(dict.fromkeys(names))
-
-
-def batch_frame(con: duckdb.DuckDBPyConnection, source: str, columns: list[str] | None):
-    """The rows to validate as pandas, through Arrow, with text as categoricals (codes repeat a lot)."""
-    projection = ", ".join(quoted(c) for c in columns) if columns else "*"
-    table = con.sql(f"select {projection} from {source}").to_arrow_table()
-    return table.to_pandas(strings_to_categorical=True, self_destruct=True)
 
 
 def validate_stage(
@@ -290,21 +179,6 @@ def validate_stage(
     return summary
 
 
-def loaded_datasets(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Datasets whose raw table holds observations (a suite whose `meta.datasets` are all absent is skipped)."""
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'raw' and not starts_with(table_name, '__')"
-        ).fetchall()
-    ]
-    return {
-        t
-        for t in tables
-        if con.execute(f"select exists (select 1 from raw.{quoted(t)})").fetchall()[0][0]
-    }
-
-
 def measured_in_duckdb(
     expectations: list[dict],
     table_rows: int | None,
@@ -386,61 +260,6 @@ def run_metrics_suite(
                 else metric.unexpected_count,
                 unexpected_sample=_text(metric.sample[:10]) if metric.sample else None,
             )
-        )
-
-
-def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) -> str:
-    """The stage's results for the Prefect UI: counts, then every failed expectation with a sample."""
-    d = summary.as_dict()
-    lines = [
-        f"# Validation: {summary.stage}",
-        "",
-        f"{d['expectations']} expectations, {d['passed']} passed, {d['critical_failures']} critical failures, {d['warnings']} warnings.",
-    ]
-    if summary.skipped:
-        lines += [
-            "",
-            "Skipped suites: " + "; ".join(f"{s} ({why})" for s, why in summary.skipped.items()),
-        ]
-    failed = [r for r in summary.results if not r.success]
-    if failed:
-        lines += [
-            "",
-            "| severity | suite | expectation | column | unexpected | sample |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {r.severity} | {r.suite} | {r.expectation} | {r.column or ''} | {r.unexpected_count} | {(r.unexpected_sample or '')[:200]} |"
-            for r in failed
-        ]
-    if docs_dir is not None:
-        lines += ["", f"Data Docs: `{docs_dir / 'index.html'}`"]
-    return "\n".join(lines)
-
-
-def record(con: duckdb.DuckDBPyConnection, run_id: str, summary: ValidationSummary) -> None:
-    rows = [
-        (
-            run_id,
-            r.suite,
-            r.relation,
-            r.expectation,
-            r.column,
-            r.severity,
-            r.success,
-            r.observed_value,
-            r.unexpected_count,
-            r.unexpected_sample,
-        )
-        for r in summary.results
-    ]
-    rows += [
-        (run_id, suite, None, "suite_skipped", None, "info", None, why, None, None)
-        for suite, why in summary.skipped.items()
-    ]
-    if rows:
-        con.executemany(
-            "insert into meta.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
 
 

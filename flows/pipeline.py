@@ -34,6 +34,7 @@ from clusterobs.run_summary import (
     run_report,
 )
 from clusterobs.settings import Settings
+from clusterobs.validation_results import ValidationSummary
 
 __all__ = ["build", "export", "ingest", "ingest_files", "pipeline", "validate"]
 
@@ -65,7 +66,7 @@ def build(
 @flow(name="clusterobs-validate", log_prints=True)
 def validate(
     settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
-) -> validation.ValidationSummary:
+) -> ValidationSummary:
     """Run the Great Expectations suites of `stage` (staging or marts); fails on a critical failure."""
     return tasks.validate(
         db_path,
@@ -81,7 +82,7 @@ def validate(
 @task(name="validate-while-building", cache_policy=NO_CACHE)
 def validate_while_building(
     settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
-) -> validation.ValidationSummary:
+) -> ValidationSummary:
     """The validate flow as a task, which the pipeline submits to run beside the build."""
     return validate(settings, db_path, stage, run_id, docs_dir)
 

@@ -24,6 +24,7 @@ from clusterobs import (
     progress,
     run_records,
     validation,
+    validation_results,
     warehouse,
 )
 from clusterobs.eurostat_api import EurostatClient, request_fingerprint
@@ -294,7 +295,7 @@ def validate(
     engine_rows: int | None = 100_000,
     engine_value_set: int | None = 100,
     memory_limit: str | None = None,
-) -> validation.ValidationSummary:
+) -> validation_results.ValidationSummary:
     """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
     logger = get_run_logger()
     failpoint(f"validate:{stage}")
@@ -317,11 +318,11 @@ def validate(
         )
     create_markdown_artifact(
         key=f"validation-{stage}",
-        markdown=validation.markdown_report(summary, docs_dir),
+        markdown=validation_results.markdown_report(summary, docs_dir),
         description=f"{stage} validation",
     )
     if not summary.success:
-        raise validation.ValidationFailed(summary)
+        raise validation_results.ValidationFailed(summary)
     logger.info("%s validation: %s", stage, summary.as_dict())
     return summary
 

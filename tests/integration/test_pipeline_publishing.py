@@ -14,7 +14,7 @@ import pytest
 
 from clusterobs.flows.pipeline import pipeline
 from clusterobs.settings import Settings
-from clusterobs.validation import ValidationFailed
+from clusterobs.validation_results import ValidationFailed
 
 from ..conftest import DEMO_DIR
 from .run_outputs import all_exports, output_fingerprint

@@ -14,7 +14,7 @@ from clusterobs import models, validation, warehouse
 from clusterobs.flows.pipeline import pipeline
 from clusterobs.run_config import resolve_run_config
 from clusterobs.settings import Settings
-from clusterobs.validation import ValidationFailed
+from clusterobs.validation_results import ValidationFailed
 
 from ..conftest import DEMO_DIR
 from .run_outputs import output_fingerprint
