@@ -52,21 +52,32 @@ def specialisation_chart(data: list[dict], label: str) -> dict:
     return (bars + rule).properties(width=520, height=18 * max(len(data), 1)).to_dict()
 
 
-def scoreboard_chart(data: list[dict]) -> dict:
-    """Grouped bars: each scoreboard dimension's index (regions' average = 100) per region."""
+def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
+    """Grouped bars: each scoreboard dimension's index (regions' average = 100) per region, the
+    `highlight` region in colour and the others grey (all in colour without one), each bar labelled with
+    the indicators behind it."""
+    for row in data:
+        row["indicators"] = f"{row['n_indicators']} of {row['n_catalogue_indicators']} indicators"
+        row["is_highlighted"] = highlight is None or row["region_name"] == highlight
+    base = alt.Chart(alt.Data(values=data)).encode(
+        y=alt.Y("region_name:N", title=None),
+        x=alt.X("composite_index:Q", title="index (regions' average = 100)"),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.condition("datum.is_highlighted", alt.value("#1f77b4"), alt.value("#b0b0b0")),
+        tooltip=["region_name:N", "dimension_label:N", "composite_index:Q", "indicators:N"],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=10, color="#555").encode(
+        text="indicators:N"
+    )
     return (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar()
-        .encode(
-            x=alt.X("composite_index:Q", title="index (regions' average = 100)"),
-            y=alt.Y("region_name:N", title=None),
-            color=alt.Color("region_name:N", legend=None),
-            row=alt.Row(
-                "dimension:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
-            ),
-            tooltip=["region_name:N", "dimension:N", "composite_index:Q"],
-        )
+        alt.layer(bars, labels)
         .properties(width=420)
+        .facet(
+            row=alt.Row(
+                "dimension_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+            )
+        )
         .to_dict()
     )
 
@@ -131,20 +142,26 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
     top_data = [
         {"cluster": c["category_name"], "lq": c["lq"], "employment": c["employment"]} for c in top
     ]
+    peers_year = rows(
+        con,
+        """select max(peers.year) as year from marts.fct_region_peers as peers
+           join marts.fct_ecosystem_scoreboard as scores using (region_code, year)
+           where region_code = ? and scores.dimension = 'overall' and scores.withheld_reason is null""",
+        [region],
+    )[0]["year"]
     peers = rows(
         con,
-        """with latest as (select max(year) as year from marts.fct_region_peers where region_code = ?),
-           regions as (
+        """with regions as (
                select ? as region_code
                union all
-               select peer_region_code from marts.fct_region_peers, latest
-               where region_code = ? and fct_region_peers.year = latest.year
+               select peer_region_code from marts.fct_region_peers where region_code = ? and year = ?
            )
-           select s.region_name, s.dimension, s.composite_index
-           from analyst.v_ecosystem_scoreboard s, latest
-           where s.region_code in (select region_code from regions) and s.year = latest.year
-           order by s.dimension, s.region_name""",
-        [region, region, region],
+           select region_name, dimension_label, composite_index, n_indicators, n_catalogue_indicators
+           from analyst.v_ecosystem_scoreboard
+           where region_code in (select region_code from regions) and year = ?
+               and withheld_reason is null
+           order by dimension = 'overall' desc, dimension_label, region_name""",
+        [region, region, peers_year, peers_year],
     )
     leaders = [
         c["category_code"]
@@ -173,10 +190,11 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
             chart=specialisation_chart(top_data, "cluster"),
         ),
         Section(
-            "Ecosystem scoreboard against peers",
-            "Dimension indices of the region and its nearest "
-            "peers (fct_region_peers), latest scoreboard year.",
-            chart=scoreboard_chart(peers) if peers else None,
+            f"Ecosystem scoreboard against peers, {peers_year or 'no year with enough indicators'}",
+            f"Dimension indices of {names[0]['region_name']} (in colour) and its nearest peers "
+            "(fct_region_peers), in the latest year whose composite covers enough of the indicator "
+            "catalogue (setting scoreboard.min_coverage); each bar says how many indicators it rests on.",
+            chart=scoreboard_chart(peers, names[0]["region_name"]) if peers else None,
         ),
         Section(
             "Employment trends",
@@ -218,13 +236,23 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
            order by lq desc limit 15""",
         [year],
     )
+    scoreboard_year = rows(
+        con,
+        """select max(year) as year from (
+               select year from marts.fct_ecosystem_scoreboard where dimension = 'overall'
+               group by year having count(*) filter (where withheld_reason is null) >= count(*) / 2
+           )""",
+    )[0]["year"]
     groups = rows(
         con,
-        """select country_name as region_name, 'overall (country average)' as dimension,
-                  avg(composite_index) as composite_index
+        """select country_name as region_name, 'Overall (country average)' as dimension_label,
+                  avg(composite_index) as composite_index,
+                  round(avg(n_indicators), 1) as n_indicators,
+                  any_value(n_catalogue_indicators) as n_catalogue_indicators
            from analyst.v_ecosystem_scoreboard
-           where dimension = 'overall' and year = (select max(year) from marts.fct_ecosystem_scoreboard)
+           where dimension = 'overall' and year = ? and withheld_reason is null
            group by country_name order by country_name""",
+        [scoreboard_year],
     )
     leaders = rows(
         con,
@@ -253,8 +281,9 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
             chart=specialisation_chart(top, "cell"),
         ),
         Section(
-            "Ecosystem scoreboard by country",
-            "Average overall index of each country's regions (regions' average = 100).",
+            f"Ecosystem scoreboard by country, {scoreboard_year}",
+            "Average overall index of each country's regions (regions' average = 100), in the latest "
+            "year in which most regions' composites cover enough of the indicator catalogue.",
             chart=scoreboard_chart(groups) if groups else None,
         ),
         Section(

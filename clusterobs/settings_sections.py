@@ -36,6 +36,14 @@ class Scoreboard(BaseModel):
         default_factory=dict,
         description="weight of each dimension in the overall composite (missing: 1)",
     )
+    min_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="a composite from fewer than this share of its catalogue indicators is published without a "
+        "performance group or rank, and a change between two years over fewer common indicators is not computed "
+        "(unverified: the Regional Innovation Scoreboard's own rule is not published in this form)",
+    )
     leader_index: float = Field(125, description="overall index above which a region is a leader")
     strong_index: float = Field(100, description="... strong (up to leader_index)")
     moderate_index: float = Field(

@@ -1,9 +1,12 @@
 -- Regional ecosystem scoreboard: per dimension the composite (unweighted mean of the region's indicator
 -- scores), and an overall composite (mean of the dimension composites, weighted by
--- scoreboard.dimension_weights); each with an index against the regions' average (= 100), the rank among
--- the regions of the year (1 = best), the change since the previous edition (year), and, from the index,
--- the performance group: leader above scoreboard.leader_index (125), strong above strong_index (100),
--- moderate above moderate_index (70), emerging below. Sums are exact DECIMALs (identical reruns).
+-- scoreboard.dimension_weights), with the indicators it used and its coverage (used / catalogue). A
+-- composite covering at least scoreboard.min_coverage of its catalogue indicators gets an index against
+-- the average of those regions (= 100), a rank among them (1 = best) and, from the index, a performance
+-- group: leader above scoreboard.leader_index (125), strong above strong_index (100), moderate above
+-- moderate_index (70), emerging below; one covering less is published without them (withheld_reason).
+-- The change since the previous edition (year) is taken over the indicators both years share
+-- (fct_scoreboard_changes). Sums are exact DECIMALs (identical reruns).
 -- One row per region x dimension (or 'overall') x year.
 with scores as (
     select * from marts.fct_ecosystem_indicators
@@ -14,6 +17,25 @@ weights as (
     select * from config.scoreboard_weights
 ),
 
+catalogue as (
+    select dimension, count(*) as n_catalogue_indicators
+    from ref.ecosystem_indicators
+    group by dimension
+),
+
+catalogue_sizes as (
+    select dimension, n_catalogue_indicators from catalogue
+    union all
+    select 'overall', sum(catalogue.n_catalogue_indicators)::bigint
+    from catalogue
+    join weights using (dimension)
+    where weights.weight > 0
+),
+
+changes as (
+    select * from marts.fct_scoreboard_changes
+),
+
 dimensions as (
     select
         region_code,
@@ -22,6 +44,7 @@ dimensions as (
         (sum(score::decimal(38, 12)) / count(*))::double as composite,
         count(*) as n_indicators,
         count(*) filter (where is_carried or is_from_parent) as n_filled_indicators,
+        list(indicator_code order by indicator_code) as indicator_codes,
     from scores
     group by region_code, year, dimension
 ),
@@ -37,6 +60,7 @@ overall as (
         )::double as composite,
         sum(dimensions.n_indicators)::bigint as n_indicators,
         sum(dimensions.n_filled_indicators)::bigint as n_filled_indicators,
+        list_sort(flatten(list(dimensions.indicator_codes))) as indicator_codes,
     from dimensions
     join weights using (dimension)
     where weights.weight > 0
@@ -44,44 +68,65 @@ overall as (
 ),
 
 composites as (
-    select * from dimensions
-    union all
-    select * from overall
+    select
+        composites.*,
+        catalogue_sizes.n_catalogue_indicators,
+        composites.n_indicators / catalogue_sizes.n_catalogue_indicators as coverage,
+        coalesce(composites.n_indicators / catalogue_sizes.n_catalogue_indicators, 0)
+            >= getvariable('scoreboard_min_coverage') as is_adequate,
+    from (select * from dimensions union all by name select * from overall) as composites
+    left join catalogue_sizes using (dimension)
 ),
 
+-- The year's average and ranks over the composites with adequate coverage only.
 indexed as (
     select
         *,
-        100 * composite / nullif(
-            (sum(composite::decimal(38, 12)) over by_year / count(composite) over by_year)::double, 0
-        ) as composite_index,
-        rank() over (partition by dimension, year order by composite desc) as rank,
+        case when is_adequate then 100 * composite / nullif(
+            (
+                sum(composite::decimal(38, 12)) filter (where is_adequate) over by_year
+                / count(composite) filter (where is_adequate) over by_year
+            )::double,
+            0
+        ) end as composite_index,
+        case when is_adequate
+            then rank() over (partition by dimension, year, is_adequate order by composite desc)
+        end as rank,
         lag(year) over (partition by region_code, dimension order by year) as previous_year,
-        composite - lag(composite) over (partition by region_code, dimension order by year)
-            as change_since_previous,
     from composites
     window by_year as (partition by dimension, year)
 ),
 
 final as (
     select
-        region_code,
-        year,
-        dimension,
-        composite,
-        composite_index,
+        indexed.region_code,
+        indexed.year,
+        indexed.dimension,
+        indexed.composite,
+        indexed.composite_index,
         case
-            when composite_index > getvariable('scoreboard_leader_index') then 'leader'
-            when composite_index > getvariable('scoreboard_strong_index') then 'strong'
-            when composite_index > getvariable('scoreboard_moderate_index') then 'moderate'
-            when composite_index is not null then 'emerging'
+            when indexed.composite_index > getvariable('scoreboard_leader_index') then 'leader'
+            when indexed.composite_index > getvariable('scoreboard_strong_index') then 'strong'
+            when indexed.composite_index > getvariable('scoreboard_moderate_index') then 'moderate'
+            when indexed.composite_index is not null then 'emerging'
         end as performance_group,
-        rank,
-        previous_year::smallint as previous_year,
-        change_since_previous,
-        n_indicators,
-        n_filled_indicators,
+        indexed.rank,
+        case when not indexed.is_adequate then 'too_few_indicators' end as withheld_reason,
+        indexed.previous_year::smallint as previous_year,
+        changes.composite_change as change_since_previous,
+        changes.n_common_indicators as change_indicators,
+        changes.break_reason as change_break_reason,
+        indexed.n_indicators,
+        indexed.n_filled_indicators,
+        indexed.n_catalogue_indicators,
+        indexed.coverage,
+        indexed.indicator_codes,
     from indexed
+    left join changes
+        on changes.region_code = indexed.region_code
+        and changes.dimension = indexed.dimension
+        and changes.year_from = indexed.previous_year
+        and changes.year_to = indexed.year
 )
 
 select * from final

@@ -1,7 +1,8 @@
 -- Region-level trends over the trend windows: business-economy employment (CAGR and change), wages (CAGR)
 -- and the overall ecosystem scoreboard index (change). No SBS growth across the 2020/2021 regime change
--- (the scopes differ) or from a missing endpoint: break_reason says which; the scoreboard change does not
--- depend on the SBS regime. Across a NUTS revision: as in fct_cluster_trends (break reason nuts_recode
+-- (the scopes differ) or from a missing endpoint: break_reason says which. The scoreboard change does not
+-- depend on the SBS regime: it is the change of the overall index over the indicators both endpoint years
+-- share (fct_scoreboard_changes), or NULL with scoreboard_break_reason. Across a NUTS revision: as in fct_cluster_trends (break reason nuts_recode
 -- unless the region is bridged into the target version; is_nuts_converted marks bridged endpoints).
 -- One row per region x window.
 with totals as (
@@ -10,6 +11,11 @@ with totals as (
 
 scores as (
     select region_code, year, composite_index from marts.fct_ecosystem_scoreboard
+    where dimension = 'overall'
+),
+
+score_changes as (
+    select * from marts.fct_scoreboard_changes
     where dimension = 'overall'
 ),
 
@@ -35,6 +41,12 @@ endpoints as (
         last_year.indicator_scheme as scheme_end,
         first_score.composite_index as scoreboard_index_start,
         last_score.composite_index as scoreboard_index_end,
+        score_change.index_change as scoreboard_index_change,
+        score_change.n_common_indicators as scoreboard_common_indicators,
+        case
+            when score_change.region_code is null then 'missing_endpoint'
+            else score_change.break_reason
+        end as scoreboard_break_reason,
         first_year.nuts_conversion as nuts_conversion_start,
         last_year.nuts_conversion as nuts_conversion_end,
         regions.region_code in (select region_code from intermediate.int_nuts_regions__recoded)
@@ -49,6 +61,10 @@ endpoints as (
         on first_score.region_code = regions.region_code and first_score.year = windows.window_start
     left join scores as last_score
         on last_score.region_code = regions.region_code and last_score.year = windows.window_end
+    left join score_changes as score_change
+        on score_change.region_code = regions.region_code
+        and score_change.year_from = windows.window_start
+        and score_change.year_to = windows.window_end
 ),
 
 reasoned as (
@@ -86,7 +102,9 @@ final as (
         end as wages_cagr,
         scoreboard_index_start,
         scoreboard_index_end,
-        scoreboard_index_end - scoreboard_index_start as scoreboard_index_change,
+        scoreboard_index_change,
+        scoreboard_common_indicators,
+        scoreboard_break_reason,
         break_reason,
         coalesce(nuts_conversion_start, 'unchanged') <> 'unchanged'
             or coalesce(nuts_conversion_end, 'unchanged') <> 'unchanged' as is_nuts_converted,

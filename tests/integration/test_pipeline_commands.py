@@ -149,3 +149,22 @@ def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published,
     assert "| `eco-classic` | `eocic` | `us-cmp-strong` |" in comparison
     assert "about 19 %" in comparison and "## Not computed here" in comparison
     assert "`frontier_firms_difference`: not computable" in comparison
+
+
+def test_the_report_scoreboard_names_its_year_coverage_and_dimensions(published):
+    from clusterobs.report import build_report
+
+    out, _ = published
+    with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
+        year, catalogue = con.sql(
+            """select max(year), any_value(n_catalogue_indicators) from marts.fct_ecosystem_scoreboard
+               where region_code = 'AT13' and dimension = 'overall' and withheld_reason is null
+                 and year in (select year from marts.fct_region_peers where region_code = 'AT13')"""
+        ).fetchone()
+        page = build_report(con, "AT13")
+        europe = build_report(con, None)
+    # the latest year whose composite rests on enough indicators, not simply the latest year
+    assert f"Ecosystem scoreboard against peers, {year}" in page
+    assert f" of {catalogue} indicators" in page
+    assert "Knowledge and skills" in page and "knowledge_and_skills" not in page
+    assert "Ecosystem scoreboard by country, " in europe

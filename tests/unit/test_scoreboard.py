@@ -42,6 +42,7 @@ def catalogue(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
     )
 
 
+DIMENSION = {"k": "knowledge_and_skills", "d": "demand_conditions"}
 NO_CLUSTERS = pl.DataFrame(
     schema={
         "region_code": pl.String,
@@ -162,16 +163,19 @@ def test_star_employment_share_counts_traded_categories_only(tmp_path):
     assert share == {"AT11": 25.0, "AT12": 0.0}
 
 
-def scoreboard_rows(tmp_path, scores: dict[tuple[str, int, str], float], weights=None):
+def scoreboard_models(
+    tmp_path,
+    models: list[str],
+    scores: dict[tuple[str, int, str], float],
+    weights=None,
+    extra_catalogue: tuple[str, ...] = (),
+    **scoreboard,
+) -> pl.DataFrame:
+    """The last of the scoreboard `models` on indicator scores; the catalogue holds the scored indicators
+    and `extra_catalogue` (k*: knowledge and skills, d*: demand conditions)."""
     indicators = pl.DataFrame(
         [
-            (
-                region,
-                year,
-                code,
-                "knowledge_and_skills" if code.startswith("k") else "demand_conditions",
-                score,
-            )
+            (region, year, code, DIMENSION[code[0]], score)
             for (region, year, code), score in scores.items()
         ],
         schema={
@@ -183,14 +187,34 @@ def scoreboard_rows(tmp_path, scores: dict[tuple[str, int, str], float], weights
         },
         orient="row",
     ).with_columns(is_carried=False, is_from_parent=False)
-    settings = Settings(scoreboard=Scoreboard(dimension_weights=weights or {}))
-    out = model_output(
+    codes = sorted({code for _, _, code in scores})
+    return chain_output(
         tmp_path,
-        "marts.fct_ecosystem_scoreboard",
-        {"marts.fct_ecosystem_indicators": indicators},
-        settings,
+        models,
+        {
+            "marts.fct_ecosystem_indicators": indicators,
+            "ref.ecosystem_indicators": catalogue(
+                [(c, 1, DIMENSION[c[0]], "none") for c in [*codes, *extra_catalogue]]
+            ),
+        },
+        Settings(scoreboard=Scoreboard(dimension_weights=weights or {}, **scoreboard)),
     )
+
+
+def scoreboard_rows(tmp_path, scores, **options) -> dict[tuple[str, int, str], dict]:
+    """fct_ecosystem_scoreboard rows by (region, year, dimension)."""
+    models = ["marts.fct_scoreboard_changes", "marts.fct_ecosystem_scoreboard"]
+    out = scoreboard_models(tmp_path, models, scores, **options)
     return {(r["region_code"], r["year"], r["dimension"]): r for r in out.iter_rows(named=True)}
+
+
+def scoreboard_changes(tmp_path, scores, **options) -> dict[tuple[str, str, int, int], dict]:
+    """fct_scoreboard_changes rows by (region, dimension, year_from, year_to)."""
+    out = scoreboard_models(tmp_path, ["marts.fct_scoreboard_changes"], scores, **options)
+    return {
+        (r["region_code"], r["dimension"], r["year_from"], r["year_to"]): r
+        for r in out.iter_rows(named=True)
+    }
 
 
 SCORES = {

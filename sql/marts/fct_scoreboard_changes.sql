@@ -1,0 +1,145 @@
+-- Changes of the regional ecosystem scoreboard between two editions (years), over the indicators both
+-- years share: an indicator that enters or leaves the set (a dataset that ends, a new one) never moves a
+-- region. Per pair of years, the shared indicators are those scored in both (for any region); each
+-- region's composite of each year is then the mean of its scores on the shared indicators it has in both
+-- years (per dimension; overall: the dimensions weighted by scoreboard.dimension_weights), indexed against
+-- the regions' average of the same composites (= 100). A change resting on fewer than
+-- scoreboard.min_coverage of the catalogue's indicators is not computed (break_reason). Sums are exact.
+-- One row per region x dimension (or 'overall') x year_from x year_to (year_from < year_to).
+with scores as (
+    select region_code, year, indicator_code, dimension, score
+    from marts.fct_ecosystem_indicators
+    where score is not null
+),
+
+weights as (
+    select * from config.scoreboard_weights
+),
+
+catalogue as (
+    select dimension, count(*) as n_catalogue_indicators
+    from ref.ecosystem_indicators
+    group by dimension
+),
+
+scored_indicators as (
+    select distinct year, indicator_code from scores
+),
+
+shared as (
+    select earlier.year as year_from, later.year as year_to, earlier.indicator_code
+    from scored_indicators as earlier
+    join scored_indicators as later
+        on later.indicator_code = earlier.indicator_code and later.year > earlier.year
+),
+
+paired as (
+    select
+        shared.year_from,
+        shared.year_to,
+        score_from.region_code,
+        score_from.dimension,
+        score_from.score as score_from,
+        score_to.score as score_to,
+    from shared
+    join scores as score_from
+        on score_from.year = shared.year_from and score_from.indicator_code = shared.indicator_code
+    join scores as score_to
+        on score_to.year = shared.year_to
+        and score_to.indicator_code = shared.indicator_code
+        and score_to.region_code = score_from.region_code
+),
+
+dimensions as (
+    select
+        region_code,
+        dimension,
+        year_from,
+        year_to,
+        (sum(score_from::decimal(38, 12)) / count(*))::double as composite_from,
+        (sum(score_to::decimal(38, 12)) / count(*))::double as composite_to,
+        count(*) as n_common_indicators,
+    from paired
+    group by region_code, dimension, year_from, year_to
+),
+
+overall as (
+    select
+        dimensions.region_code,
+        'overall' as dimension,
+        dimensions.year_from,
+        dimensions.year_to,
+        (
+            sum((dimensions.composite_from * weights.weight)::decimal(38, 12))
+            / nullif(sum(weights.weight::decimal(38, 12)), 0)
+        )::double as composite_from,
+        (
+            sum((dimensions.composite_to * weights.weight)::decimal(38, 12))
+            / nullif(sum(weights.weight::decimal(38, 12)), 0)
+        )::double as composite_to,
+        sum(dimensions.n_common_indicators)::bigint as n_common_indicators,
+    from dimensions
+    join weights using (dimension)
+    where weights.weight > 0
+    group by dimensions.region_code, dimensions.year_from, dimensions.year_to
+),
+
+catalogue_sizes as (
+    select dimension, n_catalogue_indicators from catalogue
+    union all
+    select 'overall', sum(catalogue.n_catalogue_indicators)::bigint
+    from catalogue
+    join weights using (dimension)
+    where weights.weight > 0
+),
+
+composites as (
+    select
+        composites.*,
+        catalogue_sizes.n_catalogue_indicators,
+        composites.n_common_indicators / catalogue_sizes.n_catalogue_indicators as common_coverage,
+    from (select * from dimensions union all select * from overall) as composites
+    left join catalogue_sizes using (dimension)
+),
+
+indexed as (
+    select
+        *,
+        100 * composite_from / nullif(
+            (sum(composite_from::decimal(38, 12)) over pair / count(composite_from) over pair)::double, 0
+        ) as index_from,
+        100 * composite_to / nullif(
+            (sum(composite_to::decimal(38, 12)) over pair / count(composite_to) over pair)::double, 0
+        ) as index_to,
+    from composites
+    window pair as (partition by dimension, year_from, year_to)
+),
+
+final as (
+    select
+        region_code,
+        dimension,
+        year_from::smallint as year_from,
+        year_to::smallint as year_to,
+        n_common_indicators,
+        n_catalogue_indicators,
+        common_coverage,
+        composite_from,
+        composite_to,
+        index_from,
+        index_to,
+        case when break_reason is null then composite_to - composite_from end as composite_change,
+        case when break_reason is null then index_to - index_from end as index_change,
+        break_reason,
+    from (
+        select
+            *,
+            case
+                when coalesce(common_coverage, 0) < getvariable('scoreboard_min_coverage')
+                    then 'too_few_common_indicators'
+            end as break_reason,
+        from indexed
+    )
+)
+
+select * from final
