@@ -1,15 +1,20 @@
 -- Ecosystem indicator values for every NUTS-2 region, indicator and year the indicator has data for, gaps
 -- filled by the documented rule: the region's own value of the year; else its latest value at most
 -- scoreboard_max_carry_years older (is_carried); else its NUTS-1 region's value by the same rule
--- (is_from_parent). source_year says which year the value is from.
+-- (is_from_parent). source_year says which year the value is from. Regions are those of the target NUTS
+-- version (int_ecosystem_indicators__harmonised).
 -- One row per NUTS-2 region x indicator x year.
-with computed as (
-    select * from intermediate.int_ecosystem_indicators__computed
+with harmonised as (
+    select * from intermediate.int_ecosystem_indicators__harmonised
+),
+
+computed as (
+    select * from harmonised
     where value is not null
 ),
 
 regions as (
-    select distinct region_code from computed where nuts_level = 2
+    select distinct region_code from harmonised where nuts_level = 2
 ),
 
 indicator_years as (

@@ -34,7 +34,7 @@ cell_metrics as (
 
 region_values as (
     select region_code, 'region.' || indicator_code as metric, year as value_year, value,
-    from intermediate.int_ecosystem_indicators__computed
+    from intermediate.int_ecosystem_indicators__harmonised
     where value is not null and 'region.' || indicator_code in (select metric from rules)
 ),
 

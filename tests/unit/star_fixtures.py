@@ -80,7 +80,7 @@ def run(tmp_path, mapped, totals, profiles: str, profile: str, regional=None, **
     inputs = {
         "intermediate.int_cluster_region_year__harmonised": mapped,
         "intermediate.int_region_year__totals": totals,
-        "intermediate.int_ecosystem_indicators__computed": regional
+        "intermediate.int_ecosystem_indicators__harmonised": regional
         if regional is not None
         else indicators(),
     }

@@ -71,7 +71,7 @@ def cluster_rows(tmp_path, profiles: str | None = None, **settings) -> dict[tupl
     it in unless they say otherwise)."""
     settings.setdefault("min_category_scope_share", 0.0)
     path = star_profiles_file(tmp_path, profiles or classic_profile(size=0.5, focus=0.5))
-    inputs = {**INPUTS, "intermediate.int_ecosystem_indicators__computed": EMPTY_INDICATORS}
+    inputs = {**INPUTS, "intermediate.int_ecosystem_indicators__harmonised": EMPTY_INDICATORS}
     out = chain_output(tmp_path, CLUSTER_MODELS, inputs, Settings(star_profiles=path, **settings))
     return by_key(out)
 
@@ -148,7 +148,7 @@ def test_the_european_reference_is_a_setting(tmp_path):
     inputs = {
         "intermediate.int_cluster_region_year__harmonised": cells,
         "intermediate.int_region_year__totals": inputs_totals,
-        "intermediate.int_ecosystem_indicators__computed": EMPTY_INDICATORS,
+        "intermediate.int_ecosystem_indicators__harmonised": EMPTY_INDICATORS,
     }
     out = chain_output(
         tmp_path,

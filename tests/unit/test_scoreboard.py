@@ -64,9 +64,12 @@ def test_gaps_are_filled_from_recent_years_then_from_the_nuts1_region(tmp_path):
         ("AT13", 2019, "gdp", 30.0),
         ("AT21", 2015, "gdp", 5.0),  # nothing usable in 2019, no parent value either
     ]
-    out = model_output(
+    out = chain_output(
         tmp_path,
-        "intermediate.int_ecosystem_indicators__filled",
+        [
+            "intermediate.int_ecosystem_indicators__harmonised",
+            "intermediate.int_ecosystem_indicators__filled",
+        ],
         {"intermediate.int_ecosystem_indicators__computed": computed(rows)},
         Settings(scoreboard=Scoreboard(max_carry_years=2)),
     )
@@ -92,7 +95,11 @@ def test_gaps_are_filled_from_recent_years_then_from_the_nuts1_region(tmp_path):
 def scored(tmp_path, rows, indicators, **scoreboard) -> pl.DataFrame:
     return chain_output(
         tmp_path,
-        ["intermediate.int_ecosystem_indicators__filled", "marts.fct_ecosystem_indicators"],
+        [
+            "intermediate.int_ecosystem_indicators__harmonised",
+            "intermediate.int_ecosystem_indicators__filled",
+            "marts.fct_ecosystem_indicators",
+        ],
         {
             "intermediate.int_ecosystem_indicators__computed": computed(rows),
             "ref.ecosystem_indicators": catalogue(indicators),
@@ -148,7 +155,11 @@ def test_star_employment_share_counts_traded_categories_only(tmp_path):
     )
     out = chain_output(
         tmp_path,
-        ["intermediate.int_ecosystem_indicators__filled", "marts.fct_ecosystem_indicators"],
+        [
+            "intermediate.int_ecosystem_indicators__harmonised",
+            "intermediate.int_ecosystem_indicators__filled",
+            "marts.fct_ecosystem_indicators",
+        ],
         {
             "intermediate.int_ecosystem_indicators__computed": computed([]),
             "marts.fct_cluster_region_year": clusters,

@@ -17,7 +17,7 @@ CHANGING_SET = {**{k: v for k, v in SCORES.items() if k[1] == 2019}, **LATER}
 
 
 def test_a_change_is_taken_over_the_indicators_both_years_share(tmp_path):
-    rows = scoreboard_rows(tmp_path, CHANGING_SET)
+    rows = scoreboard_rows(tmp_path, CHANGING_SET, min_coverage=0.5)
     overall = rows["AT11", 2020, "overall"]
     assert overall["composite"] == pytest.approx((0.9 + 0.7) / 2)
     assert overall["indicator_codes"] == ["d1", "k1"]
