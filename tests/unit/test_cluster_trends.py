@@ -214,12 +214,25 @@ def test_region_trends_on_hand_computed_totals(tmp_path):
         },
         schema_overrides={"window_start": pl.Int16, "window_end": pl.Int16},
     )
+    changes = pl.DataFrame(  # over the indicators 2015 and 2021 share (fct_scoreboard_changes)
+        {
+            "region_code": ["AT11"],
+            "dimension": ["overall"],
+            "year_from": [2015],
+            "year_to": [2021],
+            "index_change": [18.5],
+            "n_common_indicators": [12],
+            "break_reason": [None],
+        },
+        schema_overrides={"year_from": pl.Int16, "year_to": pl.Int16, "break_reason": pl.String},
+    )
     out = model_output(
         tmp_path,
         "marts.fct_region_trends",
         {
             "intermediate.int_region_year__totals": totals,
             "marts.fct_ecosystem_scoreboard": scores,
+            "marts.fct_scoreboard_changes": changes,
             "intermediate.int_trend_windows__resolved": windows,
         },
     )
@@ -231,9 +244,13 @@ def test_region_trends_on_hand_computed_totals(tmp_path):
     crossing = rows[2015, 2021]
     assert crossing["break_reason"] == "sbs_regime_change_2020_2021"
     assert crossing["employment_cagr"] is None and crossing["employment_change"] is None
-    assert (
-        crossing["scoreboard_index_change"] == 20
-    )  # the scoreboard does not depend on the SBS regime
+    # the scoreboard does not depend on the SBS regime; its change is over the common indicators, which
+    # is why it is not 110 - 90
+    assert crossing["scoreboard_index_change"] == 18.5
+    assert crossing["scoreboard_common_indicators"] == 12
+    assert crossing["scoreboard_break_reason"] is None
+    assert rows[2015, 2020]["scoreboard_index_change"] is None  # no composite in 2020
+    assert rows[2015, 2020]["scoreboard_break_reason"] == "missing_endpoint"
 
 
 def trend_rows(tmp_path, cells: pl.DataFrame, windows: list[tuple[int, int]], recoded=()) -> dict:
