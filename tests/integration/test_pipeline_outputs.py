@@ -48,6 +48,7 @@ def test_outputs_published_and_summarised(published):
             "fct_ecosystem_scoreboard",
             "fct_region_peers",
             "fct_region_trends",
+            "fct_scoreboard_changes",
         ]
     )
     for table, rows in summary.marts.items():
