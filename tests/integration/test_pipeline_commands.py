@@ -163,8 +163,14 @@ def test_the_report_scoreboard_names_its_year_coverage_and_dimensions(published)
         ).fetchone()
         page = build_report(con, "AT13")
         europe = build_report(con, None)
+        unlabelled, labelled = con.sql(
+            """select count(*) filter (where indicator_label is null or dimension_label is null
+                                          or region_name is null), count(*)
+               from analyst.v_ecosystem_indicators"""
+        ).fetchone()
     # the latest year whose composite rests on enough indicators, not simply the latest year
     assert f"Ecosystem scoreboard against peers, {year}" in page
     assert f" of {catalogue} indicators" in page
     assert "Knowledge and skills" in page and "knowledge_and_skills" not in page
     assert "Ecosystem scoreboard by country, " in europe
+    assert unlabelled == 0 and labelled > 1000  # indicators by name, for analysts
