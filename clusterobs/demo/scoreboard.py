@@ -42,7 +42,7 @@ SERIES = (
     Series("edat_lfse_16", "freq.unit.sex.age", (("A.PC.T.Y18-24", 3, 20),), LFS,
            trend=-0.3, missing=0.1, unreliable_below=6),
     Series("htec_emp_reg2", "freq.nace_r2.unit.sex",
-           (("A.C_HTC_M.PC_EMP.T", 1.5, 14), ("A.KIS.PC_EMP.T", 30, 52)), LFS,
+           (("A.C_HTC_MH.PC_EMP.T", 1.5, 14), ("A.KIS.PC_EMP.T", 30, 52)), LFS,
            trend=0.1, unreliable_below=2),
     Series("hrst_st_rcat", "freq.category.unit", (("A.HRST.PC_ACT", 28, 60),), LFS, trend=0.4),
     Series("rd_p_persreg", "freq.prof_pos.sectperf.sex.unit", (("A.TOTAL.BES.T.PC_ACT_FTE", 0.05, 2.2),),

@@ -101,10 +101,10 @@ governance as (
     where nuts_level in (1, 2)
 ),
 
--- High-tech manufacturing and knowledge-intensive services, one column each (C_HTC_M, KIS).
+-- High-tech manufacturing and knowledge-intensive services, one column each (C_HTC_MH, KIS).
 technology as (
     pivot (select geo_code, year, sector_code, employment_pc, from staging.stg_htec_emp_reg2)
-    on sector_code in ('C_HTC_M', 'KIS') using max(employment_pc)
+    on sector_code in ('C_HTC_MH', 'KIS') using max(employment_pc)
 ),
 
 -- The indicators Eurostat publishes as a share, rate or level per region: one staged column each, joined
@@ -118,7 +118,7 @@ published as (
             learning.adult_learning_pc as lifelong_learning_pc,
             leavers.early_leavers_pc,
             hrst.hrst_pc_active,
-            technology.C_HTC_M as high_tech_manufacturing_employment_pc,
+            technology.C_HTC_MH as high_tech_manufacturing_employment_pc,
             technology.KIS as kis_employment_pc,
             rd_personnel.rd_personnel_pc_active as business_rd_personnel_pc,
             patents.patents_per_million as epo_patents_per_million,

@@ -92,8 +92,8 @@ def test_demo_extract_is_staged_with_its_values_flags_and_gaps(tmp_path, dataset
 
 def test_staging_drops_european_aggregates_and_other_codes(tmp_path):
     rows = staged(tmp_path, "htec_emp_reg2")
-    assert set(rows["sector_code"]) == {"C_HTC_M", "KIS"}
-    hightech = rows.filter((pl.col("sector_code") == "C_HTC_M") & (pl.col("geo_code") == "AT13"))
+    assert set(rows["sector_code"]) == {"C_HTC_MH", "KIS"}
+    hightech = rows.filter((pl.col("sector_code") == "C_HTC_MH") & (pl.col("geo_code") == "AT13"))
     assert hightech["employment_pc"].drop_nulls().is_between(1, 20).all()
 
 
