@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import polars as pl
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, StringConstraints, ValidationError
 
 from clusterobs import models
 from clusterobs.paths import REFERENCE_DIR
@@ -27,6 +27,15 @@ from clusterobs.toml_tables import ConfigurationError
 __all__ = ["ConfigurationError", "IndicatorSpec", "RunConfig", "resolve_run_config"]
 
 INDICATOR_CATALOGUE = REFERENCE_DIR / "ecosystem_indicators.csv"
+# The Regional Ecosystem Scoreboard's modernisation themes (DOMAIN.md 3): a catalogue row may name one.
+THEMES = (
+    "service_innovation",
+    "key_enabling_technologies",
+    "digitalisation",
+    "creativity",
+    "eco_innovation",
+    "start_ups_and_scale_ups",
+)
 # The model every cluster table is built on: a dataset it reads feeds the cluster tables.
 CLUSTER_BASE_MODEL = "intermediate.int_sbs__unioned"
 
@@ -43,6 +52,12 @@ class IndicatorSpec(BaseModel, extra="ignore"):
     sub_dimension: str = ""
     source_dataset: str = ""
     nuts_level: int = 2
+    # the modernisation theme the indicator also speaks to (DOMAIN.md 3), or none
+    theme: Literal[("", *THEMES)] = ""
+    # true where the indicator stands in for a concept Eurostat does not measure regionally
+    is_proxy: bool = False
+    # why the indicator measures its dimension (and theme); a proxy's says what it stands in for
+    rationale: Annotated[str, StringConstraints(min_length=1)]
 
     @property
     def source_datasets(self) -> list[str]:

@@ -26,6 +26,7 @@ from clusterobs.demo.regional import (
 )
 from clusterobs.demo.sbs import region_totals, sbs_files, sbs_published
 from clusterobs.demo.scales import SCALES
+from clusterobs.demo.scoreboard import scoreboard_files
 
 __all__ = ["SCALES", "generate"]
 
@@ -47,4 +48,5 @@ def generate(out: Path, scale: str = "demo", seed: int = 20240601) -> dict[str, 
     written["bd_hgnace2_r3"] = business_demography_file(totals, spec.countries, out, rng)
     written["nama_10r_2gfcf"] = gfcf_file(gdp, out, rng)
     written["isoc_r_gov_i"] = egov_file(gdp, out, rng)
+    written |= scoreboard_files(gdp, out, rng)
     return written

@@ -45,6 +45,8 @@ labour as (
             / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as knowledge_services_employment_share,
         100 * max(employment_ths) filter (where nace_code = 'J')
             / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as ict_employment_share,
+        100 * max(employment_ths) filter (where nace_code = 'K')
+            / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as financial_services_employment_share,
     from staging.stg_lfst_r_lfe2en2
     where nuts_level in (1, 2)
     group by geo_code, year
@@ -99,6 +101,49 @@ governance as (
     where nuts_level in (1, 2)
 ),
 
+-- High-tech manufacturing and knowledge-intensive services, one column each (C_HTC_MH, KIS).
+technology as (
+    pivot (select geo_code, year, sector_code, employment_pc, from staging.stg_htec_emp_reg2)
+    on sector_code in ('C_HTC_MH', 'KIS') using max(employment_pc)
+),
+
+-- The indicators Eurostat publishes as a share, rate or level per region: one staged column each, joined
+-- on region and year and turned into long form (a missing cell gives no row).
+published as (
+    unpivot (
+        select
+            geo_code as region_code,
+            year,
+            education.tertiary_attainment_pc,
+            learning.adult_learning_pc as lifelong_learning_pc,
+            leavers.early_leavers_pc,
+            hrst.hrst_pc_active,
+            technology.C_HTC_MH as high_tech_manufacturing_employment_pc,
+            technology.KIS as kis_employment_pc,
+            rd_personnel.rd_personnel_pc_active as business_rd_personnel_pc,
+            patents.patents_per_million as epo_patents_per_million,
+            broadband.households_pc as broadband_households_pc,
+            internet.individuals_pc as daily_internet_users_pc,
+            unemployment.unemployment_rate,
+            income.income_pps_per_head as household_income_pps,
+            density.persons_per_km2 as population_density,
+        from staging.stg_edat_lfse_04 as education
+        full join staging.stg_trng_lfse_04 as learning using (geo_code, year)
+        full join staging.stg_edat_lfse_16 as leavers using (geo_code, year)
+        full join staging.stg_hrst_st_rcat as hrst using (geo_code, year)
+        full join technology using (geo_code, year)
+        full join staging.stg_rd_p_persreg as rd_personnel using (geo_code, year)
+        full join staging.stg_pat_ep_rtot as patents using (geo_code, year)
+        full join staging.stg_isoc_r_broad_h as broadband using (geo_code, year)
+        full join staging.stg_isoc_r_iuse_i as internet using (geo_code, year)
+        full join staging.stg_lfst_r_lfu3rt as unemployment using (geo_code, year)
+        full join staging.stg_nama_10r_2hhinc as income using (geo_code, year)
+        full join staging.stg_demo_r_d3dens as density using (geo_code, year)
+        where length(geo_code) in (3, 4)
+    )
+    on columns(* exclude (region_code, year)) into name indicator_code value value
+),
+
 final as (
     select * from gdp
     union all
@@ -123,6 +168,10 @@ final as (
     select region_code, year, 'gfcf_pc_gdp', gfcf_pc_gdp from investment
     union all
     select region_code, year, 'egovernment_users_pc', egovernment_users_pc from governance
+    union all
+    select region_code, year, 'financial_services_employment_share', financial_services_employment_share from labour
+    union all
+    select region_code, year, indicator_code, value from published
 )
 
 select *, (length(region_code) - 2)::tinyint as nuts_level, from final

@@ -24,6 +24,25 @@ star_jobs as (
     group by region_code, year
 ),
 
+-- Employment in three emerging industries (creative, digital, environmental: the scoreboard's creativity,
+-- digitalisation and eco-innovation themes) as a share of the region's business-economy employment.
+emerging_jobs as (
+    select
+        region_code,
+        case category_code
+            when 'E04' then 'creative_industries_employment_share'
+            when 'E05' then 'digital_industries_employment_share'
+            when 'E06' then 'environmental_industries_employment_share'
+        end as indicator_code,
+        year,
+        100 * employment / nullif(region_total_employment, 0) as value,
+        year as source_year,
+        false as is_carried,
+        false as is_from_parent,
+    from marts.fct_cluster_region_year
+    where category_type = 'emerging' and category_code in ('E04', 'E05', 'E06')
+),
+
 catalogue as (
     select * from ref.ecosystem_indicators
 ),
@@ -32,6 +51,8 @@ values_ as (
     select * from filled
     union all by name
     select * from star_jobs
+    union all by name
+    select * from emerging_jobs
 ),
 
 -- Means and standard deviations as exact DECIMAL sums, so that two runs give identical results.

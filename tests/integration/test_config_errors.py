@@ -156,7 +156,7 @@ def test_quiet_run_prints_one_summary_line(prefect_api, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("published run "), done.stderr
-    assert "8 datasets, 15 marts" in lines[0] and not done.stdout.strip()
+    assert "20 datasets, 15 marts" in lines[0] and not done.stdout.strip()
 
 
 def test_the_output_folder_can_come_from_the_environment(tmp_path):

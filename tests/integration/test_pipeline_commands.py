@@ -160,14 +160,14 @@ def test_the_report_scoreboard_names_its_year_coverage_and_dimensions(published)
             """select max(year), any_value(n_catalogue_indicators) from marts.fct_ecosystem_scoreboard
                where region_code = 'AT13' and dimension = 'overall' and withheld_reason is null
                  and year in (select year from marts.fct_region_peers where region_code = 'AT13')"""
-        ).fetchone()
+        ).fetchall()[0]
         page = build_report(con, "AT13")
         europe = build_report(con, None)
         unlabelled, labelled = con.sql(
             """select count(*) filter (where indicator_label is null or dimension_label is null
                                           or region_name is null), count(*)
                from analyst.v_ecosystem_indicators"""
-        ).fetchone()
+        ).fetchall()[0]
     # the latest year whose composite rests on enough indicators, not simply the latest year
     assert f"Ecosystem scoreboard against peers, {year}" in page
     assert f" of {catalogue} indicators" in page

@@ -148,7 +148,8 @@ def test_every_export_reads_back_with_duckdb_and_polars_as_in_the_warehouse(publ
                 f"select {sums} from {exports.read_parquet_sql(parquet_dir, table)}"
             ).fetchall()[0]
             for got, want in zip(exported, expected, strict=True):
-                assert got == want or got == pytest.approx(want, rel=1e-12), table
+                # a column of changes sums to nearly 0, where the order of a parallel sum shows
+                assert got == want or got == pytest.approx(want, rel=1e-12, abs=1e-6), table
             types = con.sql(
                 f"describe select * from {exports.read_parquet_sql(parquet_dir, table)}"
             ).fetchall()

@@ -46,6 +46,7 @@ DIMENSION = {"k": "knowledge_and_skills", "d": "demand_conditions"}
 NO_CLUSTERS = pl.DataFrame(
     schema={
         "region_code": pl.String,
+        "category_code": pl.String,
         "category_type": pl.String,
         "year": pl.Int16,
         "employment": pl.Float64,
@@ -145,6 +146,7 @@ def test_star_employment_share_counts_traded_categories_only(tmp_path):
     clusters = pl.DataFrame(
         {
             "region_code": ["AT11", "AT11", "AT12"],
+            "category_code": ["T01", "E04", "T01"],
             "category_type": ["traded", "emerging", "traded"],
             "year": [2019, 2019, 2019],
             "employment": [50.0, 70.0, 10.0],
@@ -172,6 +174,9 @@ def test_star_employment_share_counts_traded_categories_only(tmp_path):
         )
     }
     assert share == {"AT11": 25.0, "AT12": 0.0}
+    # an emerging industry (E04 creative industries) gives its own share of the region's employment
+    creative = out.filter(pl.col("indicator_code") == "creative_industries_employment_share")
+    assert creative.select("region_code", "value").rows() == [("AT11", 35.0)]
 
 
 def scoreboard_models(

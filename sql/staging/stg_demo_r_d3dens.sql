@@ -1,0 +1,11 @@
+-- Population density (demo_r_d3dens), persons per km2.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- One row per geo x year.
+select
+    geo::varchar as geo_code, length(geo) - 2 as nuts_level, cast(year as smallint) as year,
+    value as persons_per_km2,
+    flags, dataset, extract_sha256, load_run_id,
+from raw.demo_r_d3dens
+where freq = 'A' and unit = 'PER_KM2'
+    and geo::varchar not in (select geo_code from ref.geo_aggregates)
+    and year between getvariable('first_year') and getvariable('last_year')

@@ -1,0 +1,13 @@
+-- Early leavers from education and training: persons aged 18-24 with at most lower secondary education and
+-- in no education or training (edat_lfse_16), % of the age group; a file without a sex dimension was read as
+-- sex = T when loaded (registry `totals`).
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- One row per geo x year.
+select
+    geo::varchar as geo_code, length(geo) - 2 as nuts_level, cast(year as smallint) as year,
+    value as early_leavers_pc,
+    flags, dataset, extract_sha256, load_run_id,
+from raw.edat_lfse_16
+where freq = 'A' and unit = 'PC' and sex = 'T' and age = 'Y18-24'
+    and geo::varchar not in (select geo_code from ref.geo_aggregates)
+    and year between getvariable('first_year') and getvariable('last_year')

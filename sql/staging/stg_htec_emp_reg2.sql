@@ -1,0 +1,13 @@
+-- Employment in high and medium-high technology manufacturing (C_HTC_MH) and in knowledge-intensive services
+-- (KIS) (htec_emp_reg2), % of total employment, both sexes.
+-- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- One row per geo x sector (C_HTC_MH, KIS) x year.
+select
+    geo::varchar as geo_code, length(geo) - 2 as nuts_level, cast(year as smallint) as year,
+    nace_r2::varchar as sector_code,
+    value as employment_pc,
+    flags, dataset, extract_sha256, load_run_id,
+from raw.htec_emp_reg2
+where freq = 'A' and unit = 'PC_EMP' and sex = 'T' and nace_r2 in ('C_HTC_MH', 'KIS')
+    and geo::varchar not in (select geo_code from ref.geo_aggregates)
+    and year between getvariable('first_year') and getvariable('last_year')
