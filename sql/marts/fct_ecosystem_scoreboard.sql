@@ -17,19 +17,8 @@ weights as (
     select * from config.scoreboard_weights
 ),
 
-catalogue as (
-    select dimension, count(*) as n_catalogue_indicators
-    from ref.ecosystem_indicators
-    group by dimension
-),
-
 catalogue_sizes as (
-    select dimension, n_catalogue_indicators from catalogue
-    union all
-    select 'overall', sum(catalogue.n_catalogue_indicators)::bigint
-    from catalogue
-    join weights using (dimension)
-    where weights.weight > 0
+    select * from intermediate.int_scoreboard_dimensions__sized
 ),
 
 changes as (

@@ -16,10 +16,8 @@ weights as (
     select * from config.scoreboard_weights
 ),
 
-catalogue as (
-    select dimension, count(*) as n_catalogue_indicators
-    from ref.ecosystem_indicators
-    group by dimension
+catalogue_sizes as (
+    select * from intermediate.int_scoreboard_dimensions__sized
 ),
 
 scored_indicators as (
@@ -82,15 +80,6 @@ overall as (
     join weights using (dimension)
     where weights.weight > 0
     group by dimensions.region_code, dimensions.year_from, dimensions.year_to
-),
-
-catalogue_sizes as (
-    select dimension, n_catalogue_indicators from catalogue
-    union all
-    select 'overall', sum(catalogue.n_catalogue_indicators)::bigint
-    from catalogue
-    join weights using (dimension)
-    where weights.weight > 0
 ),
 
 composites as (
