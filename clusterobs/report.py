@@ -142,12 +142,23 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
     top_data = [
         {"cluster": c["category_name"], "lq": c["lq"], "employment": c["employment"]} for c in top
     ]
+    # In the countries scored at NUTS 1 (scoreboard.nuts1_countries) the region's scores are its NUTS-1's.
+    scored = rows(
+        con,
+        """select coalesce(scoreboard_region_code, region_code) as code, region_name
+           from marts.dim_region
+           where region_code = (
+               select coalesce(scoreboard_region_code, region_code) from marts.dim_region
+               where region_code = ?
+           )""",
+        [region],
+    )[0]
     peers_year = rows(
         con,
         """select max(peers.year) as year from marts.fct_region_peers as peers
            join marts.fct_ecosystem_scoreboard as scores using (region_code, year)
            where region_code = ? and scores.dimension = 'overall' and scores.withheld_reason is null""",
-        [region],
+        [scored["code"]],
     )[0]["year"]
     peers = rows(
         con,
@@ -161,7 +172,7 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
            where region_code in (select region_code from regions) and year = ?
                and withheld_reason is null
            order by dimension = 'overall' desc, dimension_label, region_name""",
-        [region, region, peers_year, peers_year],
+        [scored["code"], scored["code"], peers_year, peers_year],
     )
     leaders = [
         c["category_code"]
@@ -191,10 +202,16 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
         ),
         Section(
             f"Ecosystem scoreboard against peers, {peers_year or 'no year with enough indicators'}",
-            f"Dimension indices of {names[0]['region_name']} (in colour) and its nearest peers "
+            f"Dimension indices of {scored['region_name']} (in colour) and its nearest peers "
             "(fct_region_peers), in the latest year whose composite covers enough of the indicator "
-            "catalogue (setting scoreboard.min_coverage); each bar says how many indicators it rests on.",
-            chart=scoreboard_chart(peers, names[0]["region_name"]) if peers else None,
+            "catalogue (setting scoreboard.min_coverage); each bar says how many indicators it rests on."
+            + (
+                f" {names[0]['region_name']} is scored as part of {scored['region_name']} "
+                f"({scored['code']}, NUTS 1: setting scoreboard.nuts1_countries)."
+                if scored["code"] != region
+                else ""
+            ),
+            chart=scoreboard_chart(peers, scored["region_name"]) if peers else None,
         ),
         Section(
             "Employment trends",

@@ -44,6 +44,11 @@ class Scoreboard(BaseModel):
         "performance group or rank, and a change between two years over fewer common indicators is not computed "
         "(unverified: the Regional Innovation Scoreboard's own rule is not published in this form)",
     )
+    nuts1_countries: list[str] = Field(
+        default_factory=lambda: ["BE", "DE", "UK"],
+        description="countries scored at NUTS 1, as the scoreboard does (their NUTS-2 regions take their "
+        "NUTS-1 region's score in region-level outputs, flagged by `scoreboard_region_code`)",
+    )
     leader_index: float = Field(125, description="overall index above which a region is a leader")
     strong_index: float = Field(100, description="... strong (up to leader_index)")
     moderate_index: float = Field(
@@ -59,6 +64,14 @@ class Scoreboard(BaseModel):
         min_length=1,
         description="indicators (standardised) on which peer regions are the nearest",
     )
+
+    @field_validator("nuts1_countries")
+    @classmethod
+    def _country_codes(cls, codes: list[str]) -> list[str]:
+        wrong = [c for c in codes if not (len(c) == 2 and c.isalpha() and c.isupper())]
+        if wrong:
+            raise ValueError(f"not a two-letter country code (e.g. DE): {', '.join(wrong)}")
+        return codes
 
     @model_validator(mode="after")
     def _ordered(self) -> Scoreboard:

@@ -198,6 +198,7 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, settings: Settings) -> Non
         "scoreboard_moderate_index": (settings.scoreboard.moderate_index, "double"),
         "scoreboard_peer_count": (settings.scoreboard.peer_count, "integer"),
         "scoreboard_min_coverage": (settings.scoreboard.min_coverage, "double"),
+        "scoreboard_nuts1_countries": (settings.scoreboard.nuts1_countries, "varchar[]"),
         "nuts_target_version": (settings.nuts_target_version, "smallint"),
         "nuts_split_rule": (settings.nuts_split_rule, "varchar"),
         "first_year": (settings.first_year or 0, "smallint"),

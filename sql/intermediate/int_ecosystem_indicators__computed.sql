@@ -75,13 +75,45 @@ gdp_growth as (
 ),
 
 -- Business-economy totals of the SBS (NUTS-2 only): average wage, and local units per 1,000 inhabitants.
+-- In the countries scored at NUTS 1 (scoreboard.nuts1_countries), also the NUTS-1 region's totals: the sums
+-- of its NUTS-2 regions, where every one of them has a total that year.
+nuts1_children as (
+    select parent_code as region_code, count(*) as n_children,
+    from ref.nuts_regions
+    where nuts_version = getvariable('nuts_target_version') and nuts_level = 2
+    group by parent_code
+),
+
+nuts1_totals as (
+    select
+        left(region_code, 3) as region_code,
+        year,
+        sum(total_wages_meur::decimal(38, 12))::double as total_wages_meur,
+        sum(total_employment::decimal(38, 12))::double as total_employment,
+        sum(total_local_units::decimal(38, 12))::double as total_local_units,
+        count(total_employment) as n_reporting,
+    from intermediate.int_region_year__totals
+    where list_contains(getvariable('scoreboard_nuts1_countries'), left(region_code, 2))
+    group by left(region_code, 3), year
+),
+
+business_totals as (
+    select region_code, year, total_wages_meur, total_employment, total_local_units,
+    from intermediate.int_region_year__totals
+    union all
+    select region_code, year, total_wages_meur, total_employment, total_local_units,
+    from nuts1_totals
+    join nuts1_children using (region_code)
+    where nuts1_totals.n_reporting = nuts1_children.n_children
+),
+
 business as (
     select
         totals.region_code,
         totals.year,
         1e6 * totals.total_wages_meur / nullif(totals.total_employment, 0) as average_wage_eur,
         1000 * totals.total_local_units / nullif(gdp_levels.population, 0) as local_unit_density,
-    from intermediate.int_region_year__totals as totals
+    from business_totals as totals
     left join gdp_levels using (region_code, year)
 ),
 

@@ -1,9 +1,10 @@
--- Ecosystem indicator values for every NUTS-2 region, indicator and year the indicator has data for, gaps
+-- Ecosystem indicator values for every scored region (NUTS 2; NUTS 1 in the countries of
+-- scoreboard.nuts1_countries), indicator and year the indicator has data for, gaps
 -- filled by the documented rule: the region's own value of the year; else its latest value at most
 -- scoreboard_max_carry_years older (is_carried); else its NUTS-1 region's value by the same rule
 -- (is_from_parent). source_year says which year the value is from. Regions are those of the target NUTS
 -- version (int_ecosystem_indicators__harmonised).
--- One row per NUTS-2 region x indicator x year.
+-- One row per scored region x indicator x year.
 with harmonised as (
     select * from intermediate.int_ecosystem_indicators__harmonised
 ),
@@ -13,8 +14,16 @@ computed as (
     where value is not null
 ),
 
+-- The units scored: NUTS-2 regions, and NUTS-1 regions in the countries of scoreboard.nuts1_countries.
 regions as (
-    select distinct region_code from harmonised where nuts_level = 2
+    select distinct
+        case when list_contains(getvariable('scoreboard_nuts1_countries'), left(region_code, 2))
+            then left(region_code, 3) else region_code end as region_code,
+    from harmonised
+    where nuts_level = 2
+    union
+    select distinct region_code from harmonised
+    where nuts_level = 1 and list_contains(getvariable('scoreboard_nuts1_countries'), left(region_code, 2))
 ),
 
 indicator_years as (

@@ -2,6 +2,8 @@
 -- (setting nuts_target_version), plus codes of the other shipped versions (2006, 2010, 2013, 2016, 2021,
 -- 2024) that it does not have (a region left unbridged keeps such a code), each with its newest version.
 -- The EU countries, and the UK and the EFTA and candidate countries where the version's list has them.
+-- scoreboard_region_code: the unit the ecosystem scoreboard scores the region as (a NUTS-2 region itself,
+-- or its NUTS-1 region in the countries of scoreboard.nuts1_countries).
 -- One row per NUTS code.
 with source as (
     select * from ref.nuts_regions
@@ -29,6 +31,15 @@ final as (
         ranked.is_extra_regio,
         ranked.nuts_version,
         ranked.is_in_target_version,
+        case
+            when ranked.nuts_level = 2
+                and list_contains(getvariable('scoreboard_nuts1_countries'), ranked.country_code)
+                then ranked.parent_code
+            when ranked.nuts_level = 2 then ranked.nuts_code
+            when ranked.nuts_level = 1
+                and list_contains(getvariable('scoreboard_nuts1_countries'), ranked.country_code)
+                then ranked.nuts_code
+        end as scoreboard_region_code,
     from ranked
     left join ranked as countries
         on countries.nuts_code = ranked.country_code and countries.nuts_level = 0

@@ -1,7 +1,7 @@
 -- Regional ecosystem indicators, each step kept: the value (gaps filled by the documented rule, flagged),
 -- the value capped at mean +/- scoreboard_outlier_sd standard deviations of the year's regions, transformed
--- as the catalogue says (sqrt or log for skewed indicators), a min-max score in [0, 1] over the NUTS-2
--- regions of the year (direction applied: 1 is always the most favourable) and an index of the score
+-- as the catalogue says (sqrt or log for skewed indicators), a min-max score in [0, 1] over the scored
+-- regions of the year (NUTS 2, or NUTS 1 in the countries of scoreboard.nuts1_countries) (direction applied: 1 is always the most favourable) and an index of the score
 -- against the regions' average (= 100; the extracts hold no EU aggregate).
 -- One row per region x indicator x year.
 with filled as (
@@ -9,38 +9,68 @@ with filled as (
     from intermediate.int_ecosystem_indicators__filled
 ),
 
+-- The cluster tables' NUTS-2 cells, under the unit the scoreboard scores them as (marts.dim_region:
+-- the region itself, or its NUTS-1 region in the countries of scoreboard.nuts1_countries).
+cluster_cells as (
+    select
+        coalesce(regions.scoreboard_region_code, cells.region_code) as region_code,
+        cells.region_code as nuts2_code,
+        cells.year,
+        cells.category_type,
+        cells.category_code,
+        cells.employment,
+        cells.star_count,
+        cells.region_total_employment,
+    from marts.fct_cluster_region_year as cells
+    left join marts.dim_region as regions using (region_code)
+),
+
+unit_totals as (
+    select region_code, year, sum(total_employment::decimal(38, 12))::double as total_employment,
+    from (
+        select region_code, nuts2_code, year, max(region_total_employment) as total_employment,
+        from cluster_cells
+        group by all
+    )
+    group by all
+),
+
 star_jobs as (
     select
-        region_code,
+        cluster_cells.region_code,
         'star_cluster_employment_share' as indicator_code,
-        year,
+        cluster_cells.year,
         100 * coalesce(sum(employment::decimal(38, 12)) filter (where star_count > 0)::double, 0)
-            / nullif(max(region_total_employment), 0) as value,
-        year as source_year,
-        false as is_carried,
-        false as is_from_parent,
-    from marts.fct_cluster_region_year
+            / nullif(any_value(unit_totals.total_employment), 0) as value,
+    from cluster_cells
+    join unit_totals using (region_code, year)
     where category_type = 'traded'
-    group by region_code, year
+    group by cluster_cells.region_code, cluster_cells.year
 ),
 
 -- Employment in three emerging industries (creative, digital, environmental: the scoreboard's creativity,
 -- digitalisation and eco-innovation themes) as a share of the region's business-economy employment.
 emerging_jobs as (
     select
-        region_code,
+        cluster_cells.region_code,
         case category_code
             when 'E04' then 'creative_industries_employment_share'
             when 'E05' then 'digital_industries_employment_share'
             when 'E06' then 'environmental_industries_employment_share'
         end as indicator_code,
-        year,
-        100 * employment / nullif(region_total_employment, 0) as value,
-        year as source_year,
-        false as is_carried,
-        false as is_from_parent,
-    from marts.fct_cluster_region_year
+        cluster_cells.year,
+        100 * sum(employment::decimal(38, 12))::double
+            / nullif(any_value(unit_totals.total_employment), 0) as value,
+    from cluster_cells
+    join unit_totals using (region_code, year)
     where category_type = 'emerging' and category_code in ('E04', 'E05', 'E06')
+    group by all
+),
+
+cluster_values as (
+    select *, year as source_year, false as is_carried, false as is_from_parent, from star_jobs
+    union all by name
+    select *, year as source_year, false as is_carried, false as is_from_parent, from emerging_jobs
 ),
 
 catalogue as (
@@ -50,9 +80,7 @@ catalogue as (
 values_ as (
     select * from filled
     union all by name
-    select * from star_jobs
-    union all by name
-    select * from emerging_jobs
+    select * from cluster_values
 ),
 
 -- Means and standard deviations as exact DECIMAL sums, so that two runs give identical results.

@@ -2,7 +2,8 @@
 -- and the overall ecosystem scoreboard index (change). No SBS growth across the 2020/2021 regime change
 -- (the scopes differ) or from a missing endpoint: break_reason says which. The scoreboard change does not
 -- depend on the SBS regime: it is the change of the overall index over the indicators both endpoint years
--- share (fct_scoreboard_changes), or NULL with scoreboard_break_reason. Across a NUTS revision: as in fct_cluster_trends (break reason nuts_recode
+-- share (fct_scoreboard_changes), or NULL with scoreboard_break_reason; in the countries scored at NUTS 1
+-- (scoreboard.nuts1_countries) it is the NUTS-1 region's, named in scoreboard_region_code. Across a NUTS revision: as in fct_cluster_trends (break reason nuts_recode
 -- unless the region is bridged into the target version; is_nuts_converted marks bridged endpoints).
 -- One row per region x window.
 with totals as (
@@ -23,8 +24,14 @@ windows as (
     select * from intermediate.int_trend_windows__resolved
 ),
 
+-- Each region with the unit the scoreboard scores it as (itself, or its NUTS-1 region in the countries of
+-- scoreboard.nuts1_countries).
 regions as (
-    select distinct region_code from totals
+    select distinct
+        totals.region_code,
+        coalesce(dim_region.scoreboard_region_code, totals.region_code) as scoreboard_region_code,
+    from totals
+    left join marts.dim_region as dim_region using (region_code)
 ),
 
 endpoints as (
@@ -39,6 +46,7 @@ endpoints as (
         last_year.total_wages_meur as wages_meur_end,
         first_year.indicator_scheme as scheme_start,
         last_year.indicator_scheme as scheme_end,
+        regions.scoreboard_region_code,
         first_score.composite_index as scoreboard_index_start,
         last_score.composite_index as scoreboard_index_end,
         score_change.index_change as scoreboard_index_change,
@@ -58,11 +66,13 @@ endpoints as (
     left join totals as last_year
         on last_year.region_code = regions.region_code and last_year.year = windows.window_end
     left join scores as first_score
-        on first_score.region_code = regions.region_code and first_score.year = windows.window_start
+        on first_score.region_code = regions.scoreboard_region_code
+        and first_score.year = windows.window_start
     left join scores as last_score
-        on last_score.region_code = regions.region_code and last_score.year = windows.window_end
+        on last_score.region_code = regions.scoreboard_region_code
+        and last_score.year = windows.window_end
     left join score_changes as score_change
-        on score_change.region_code = regions.region_code
+        on score_change.region_code = regions.scoreboard_region_code
         and score_change.year_from = windows.window_start
         and score_change.year_to = windows.window_end
 ),
@@ -100,6 +110,7 @@ final as (
         case when break_reason is null and wages_meur_start > 0 and wages_meur_end > 0
             then power(wages_meur_end / wages_meur_start, 1.0 / (window_end - window_start)) - 1
         end as wages_cagr,
+        scoreboard_region_code,
         scoreboard_index_start,
         scoreboard_index_end,
         scoreboard_index_change,

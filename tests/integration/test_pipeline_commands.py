@@ -163,6 +163,9 @@ def test_the_report_scoreboard_names_its_year_coverage_and_dimensions(published)
         ).fetchall()[0]
         page = build_report(con, "AT13")
         europe = build_report(con, None)
+        belgian = build_report(
+            con, "BE21"
+        )  # Belgium is scored at NUTS 1 (scoreboard.nuts1_countries)
         unlabelled, labelled = con.sql(
             """select count(*) filter (where indicator_label is null or dimension_label is null
                                           or region_name is null), count(*)
@@ -174,3 +177,4 @@ def test_the_report_scoreboard_names_its_year_coverage_and_dimensions(published)
     assert "Knowledge and skills" in page and "knowledge_and_skills" not in page
     assert "Ecosystem scoreboard by country, " in europe
     assert unlabelled == 0 and labelled > 1000  # indicators by name, for analysts
+    assert "is scored as part of" in belgian and "(BE2, NUTS 1" in belgian

@@ -186,23 +186,26 @@ def test_relative_trend_windows_resolve_against_the_data_years(tmp_path):
     }  # last 10 years reach before the data: left out
 
 
-def test_region_trends_on_hand_computed_totals(tmp_path):
+def region_trend_inputs(regions: list[str], scored_as: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """fct_region_trends' inputs: the same hand-made totals for each of `regions`, and overall scoreboard
+    indexes (90 in 2015, 110 in 2021; 18.5 over the indicators both share) for the unit each is scored as."""
+    units = sorted(set(scored_as.values()))
     totals = pl.DataFrame(
         {
-            "region_code": ["AT11"] * 4,
-            "year": [2015, 2020, 2021, 2023],
-            "indicator_scheme": ["sbs_legacy", "sbs_legacy", "sbs_ebs", "sbs_ebs"],
-            "total_employment": [1000.0, 1200.0, 1500.0, 1600.0],
-            "total_wages_meur": [30.0, 40.0, 50.0, 60.0],
+            "region_code": [r for r in regions for _ in range(4)],
+            "year": [2015, 2020, 2021, 2023] * len(regions),
+            "indicator_scheme": ["sbs_legacy", "sbs_legacy", "sbs_ebs", "sbs_ebs"] * len(regions),
+            "total_employment": [1000.0, 1200.0, 1500.0, 1600.0] * len(regions),
+            "total_wages_meur": [30.0, 40.0, 50.0, 60.0] * len(regions),
         },
         schema_overrides={"year": pl.Int16},
     )
     scores = pl.DataFrame(
         {
-            "region_code": ["AT11", "AT11"],
-            "year": [2015, 2021],
-            "dimension": ["overall", "overall"],
-            "composite_index": [90.0, 110.0],
+            "region_code": [u for u in units for _ in range(2)],
+            "year": [2015, 2021] * len(units),
+            "dimension": ["overall"] * 2 * len(units),
+            "composite_index": [90.0, 110.0] * len(units),
         },
         schema_overrides={"year": pl.Int16},
     )
@@ -216,26 +219,27 @@ def test_region_trends_on_hand_computed_totals(tmp_path):
     )
     changes = pl.DataFrame(  # over the indicators 2015 and 2021 share (fct_scoreboard_changes)
         {
-            "region_code": ["AT11"],
-            "dimension": ["overall"],
-            "year_from": [2015],
-            "year_to": [2021],
-            "index_change": [18.5],
-            "n_common_indicators": [12],
-            "break_reason": [None],
+            "region_code": units,
+            "dimension": ["overall"] * len(units),
+            "year_from": [2015] * len(units),
+            "year_to": [2021] * len(units),
+            "index_change": [18.5] * len(units),
+            "n_common_indicators": [12] * len(units),
+            "break_reason": [None] * len(units),
         },
         schema_overrides={"year_from": pl.Int16, "year_to": pl.Int16, "break_reason": pl.String},
     )
-    out = model_output(
-        tmp_path,
-        "marts.fct_region_trends",
-        {
-            "intermediate.int_region_year__totals": totals,
-            "marts.fct_ecosystem_scoreboard": scores,
-            "marts.fct_scoreboard_changes": changes,
-            "intermediate.int_trend_windows__resolved": windows,
-        },
-    )
+    return {
+        "intermediate.int_region_year__totals": totals,
+        "marts.fct_ecosystem_scoreboard": scores,
+        "marts.fct_scoreboard_changes": changes,
+        "intermediate.int_trend_windows__resolved": windows,
+    }
+
+
+def test_region_trends_on_hand_computed_totals(tmp_path):
+    inputs = region_trend_inputs(["AT11"], {"AT11": "AT11"})
+    out = model_output(tmp_path, "marts.fct_region_trends", inputs)
     rows = {(r["window_start"], r["window_end"]): r for r in out.iter_rows(named=True)}
     assert rows[2015, 2020]["employment_cagr"] == pytest.approx(1.2 ** (1 / 5) - 1)
     assert rows[2015, 2020]["employment_change"] == 200

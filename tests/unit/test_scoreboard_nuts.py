@@ -47,3 +47,51 @@ def test_merged_regions_give_no_rate_and_nuts1_rows_are_kept(tmp_path):
     assert got["DE40", 2008] == (None, "merge")
     assert got["DE4", 2008] == (20.0, "unchanged")
     assert {region for region, _ in got} == {"DE40", "DE4"}
+
+
+def scored_units(tmp_path, rows, countries) -> dict[str, tuple[float, bool]]:
+    from clusterobs.settings import Scoreboard, Settings
+
+    out = chain_output(
+        tmp_path,
+        [
+            "intermediate.int_ecosystem_indicators__harmonised",
+            "intermediate.int_ecosystem_indicators__filled",
+        ],
+        {"intermediate.int_ecosystem_indicators__computed": computed(rows)},
+        Settings(scoreboard=Scoreboard(nuts1_countries=countries)),
+    )
+    return {r["region_code"]: (r["value"], r["is_from_parent"]) for r in out.iter_rows(named=True)}
+
+
+NUTS1_ROWS = [
+    ("DE11", 2019, "gdp", 10.0),
+    ("DE12", 2019, "gdp", 30.0),
+    ("DE1", 2019, "gdp", 20.0),
+    ("AT11", 2019, "gdp", 5.0),
+    ("AT1", 2019, "gdp", 6.0),
+]
+
+
+def test_a_country_scored_at_nuts1_is_scored_by_its_nuts1_regions(tmp_path):
+    assert scored_units(tmp_path, NUTS1_ROWS, ["DE"]) == {
+        "DE1": (20.0, False),  # its own published value, not a mix of its NUTS-2 regions'
+        "AT11": (5.0, False),
+    }
+    assert scored_units(tmp_path, NUTS1_ROWS, []) == {
+        "DE11": (10.0, False),
+        "DE12": (30.0, False),
+        "AT11": (5.0, False),
+    }
+
+
+def test_its_nuts2_regions_take_the_nuts1_score_in_region_trends_flagged(tmp_path):
+    from .test_cluster_trends import region_trend_inputs
+
+    inputs = region_trend_inputs(["DE11", "AT11"], scored_as={"DE11": "DE1", "AT11": "AT11"})
+    out = chain_output(tmp_path, ["marts.fct_region_trends"], inputs)
+    rows = {(r["region_code"], r["window_end"]): r for r in out.iter_rows(named=True)}
+    de11 = rows["DE11", 2021]
+    assert de11["scoreboard_region_code"] == "DE1"  # the default: BE, DE and UK scored at NUTS 1
+    assert de11["scoreboard_index_start"] == 90.0 and de11["scoreboard_index_change"] == 18.5
+    assert rows["AT11", 2021]["scoreboard_region_code"] == "AT11"
