@@ -221,8 +221,16 @@ def test_real_lfs_and_gdp_files_of_older_vintages_are_read(three_run):
             [summary.run_id],
         )
     )
-    assert available["knowledge_services_employment_share"] > 250
-    assert available["gdp_pps_per_head"] > 250
+    # scored regions: NUTS 2, and NUTS 1 in BE, DE and UK (scoreboard.nuts1_countries)
+    assert available["knowledge_services_employment_share"] > 220
+    assert available["gdp_pps_per_head"] > 220
+    by_level = query(
+        out,
+        """select length(region_code) = 3, count(distinct region_code) from marts.fct_ecosystem_indicators
+           where left(region_code, 2) in ('BE', 'DE', 'UK') group by 1""",
+    )
+    assert dict(by_level).keys() == {True}  # only their NUTS-1 regions
+    assert dict(by_level)[True] > 25
     # Known magnitudes: LFS TOTAL Y_GE15 DE 40,210.9 thousand (2015); GDP MIO_EUR DE 2,915,650 (2014)
     assert query(
         out,
