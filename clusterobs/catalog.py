@@ -65,10 +65,9 @@ def column_meanings(docs: dict[str, dict[str, str]], model: models.Model) -> dic
 
 
 def published_columns(
-    con: duckdb.DuckDBPyConnection, layers: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, layers: tuple[str, ...], docs: dict[str, dict[str, str]]
 ) -> list[tuple[models.Model, list[tuple[str, str, str | None]]]]:
     """Per model of `layers`, in dependency order: its columns as (name, type, meaning or None)."""
-    docs = documented_columns()
     described = []
     for model in models.ordered_models(models.discovered_models(), layers):
         meanings = column_meanings(docs, model)
@@ -77,13 +76,15 @@ def published_columns(
     return described
 
 
-def stale_entries(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...]) -> list[str]:
+def stale_entries(
+    described: list[tuple[models.Model, list[tuple[str, str, str | None]]]],
+    docs: dict[str, dict[str, str]],
+) -> list[str]:
     """Schema-file entries naming a column their model does not have, as `sql/<layer>/_schema.toml:
     [model] column`."""
-    docs = documented_columns()
     stale = []
-    for model in models.ordered_models(models.discovered_models(), layers):
-        present = {column for column, _ in relation_columns(con, model.layer, model.name)}
+    for model, columns in described:
+        present = {column for column, _, _ in columns}
         stale += [
             f"sql/{model.layer}/{SCHEMA_FILE}: [{model.name}] {column}"
             for column in docs.get(model.name, {})
@@ -97,7 +98,7 @@ def comment_columns(
 ) -> int:
     """Write every documented column meaning as a column comment; returns how many."""
     written = 0
-    for model, columns in published_columns(con, layers):
+    for model, columns in published_columns(con, layers, documented_columns()):
         for column, _, meaning in columns:
             if meaning is not None:
                 con.execute(
@@ -113,7 +114,9 @@ def data_dictionary(
 ) -> str:
     """The data dictionary as Markdown: per published table or view, its description, grain, sources and
     columns (type and meaning); raises SchemaFileError for schema entries naming columns that do not exist."""
-    stale = stale_entries(con, layers)
+    docs = documented_columns()
+    described = published_columns(con, layers, docs)
+    stale = stale_entries(described, docs)
     if stale:
         raise SchemaFileError(
             "columns documented but not in the warehouse (rename or remove them): "
@@ -129,7 +132,7 @@ def data_dictionary(
         "warehouse only.",
         "",
     ]
-    for model, columns in published_columns(con, layers):
+    for model, columns in described:
         sources = ", ".join(f"`{d}`" for d in sorted(model.depends_on)) or "none"
         lines += [
             f"## `{model.relation}`",

@@ -86,6 +86,11 @@ def load_indicator_catalogue(path: Path = INDICATOR_CATALOGUE) -> dict[str, Indi
     return catalogue
 
 
+def catalogue_dimensions(indicators: dict[str, IndicatorSpec]) -> list[str]:
+    """The dimensions the catalogue's indicators belong to, sorted."""
+    return sorted({spec.dimension for spec in indicators.values()})
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a run reads from its configuration: the settings, the dataset registry, the datasets the
@@ -109,7 +114,7 @@ class RunConfig:
     @property
     def dimensions(self) -> list[str]:
         """The scoreboard's dimensions, sorted."""
-        return sorted({spec.dimension for spec in self.indicators.values()})
+        return catalogue_dimensions(self.indicators)
 
     def dataset_uses(self, dataset: str) -> list[str]:
         """What a registry dataset feeds: the cluster tables (for its years) and the scoreboard indicators
@@ -151,7 +156,7 @@ def resolve_run_config(settings: Settings) -> RunConfig:
             f"(choose one of {', '.join(profiles)})"
         )
     indicators = load_indicator_catalogue()
-    dimensions = sorted({spec.dimension for spec in indicators.values()})
+    dimensions = catalogue_dimensions(indicators)
     unknown = sorted(set(settings.scoreboard.dimension_weights) - set(dimensions))
     if unknown:
         raise ConfigurationError(
