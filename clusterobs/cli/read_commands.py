@@ -125,7 +125,11 @@ def dictionary(
     from clusterobs import catalog
 
     with published_warehouse(output_dir) as con:
-        text = catalog.data_dictionary(con)
+        try:
+            text = catalog.data_dictionary(con)
+        except catalog.SchemaFileError as exc:  # a schema file ahead of (or behind) this warehouse
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
     if write:
         if catalog.DICTIONARY is None:
             console.print(
