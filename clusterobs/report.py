@@ -15,6 +15,10 @@ import duckdb
 import vl_convert as vlc
 
 BREAK_YEAR = 2020.5  # SBS legacy (to 2020) / EBS (from 2021) regime change, marked on trend charts
+EU_100_NOTE = (
+    "EU = 100: Eurostat's EU aggregate where the extracts carry it, else the regions' average "
+    "(each bar's tooltip says which: index_reference)."
+)
 
 
 class ReportError(ValueError):
@@ -53,7 +57,7 @@ def specialisation_chart(data: list[dict], label: str) -> dict:
 
 
 def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
-    """Grouped bars: each scoreboard dimension's index (regions' average = 100) per region, the
+    """Grouped bars: each scoreboard dimension's index (EU = 100) per region, the
     `highlight` region in colour and the others grey (all in colour without one), each bar labelled with
     the indicators behind it."""
     for row in data:
@@ -61,11 +65,17 @@ def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
         row["is_highlighted"] = highlight is None or row["region_name"] == highlight
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("region_name:N", title=None),
-        x=alt.X("composite_index:Q", title="index (regions' average = 100)"),
+        x=alt.X("composite_index:Q", title="index (EU = 100)"),
     )
     bars = base.mark_bar().encode(
         color=alt.condition("datum.is_highlighted", alt.value("#1f77b4"), alt.value("#b0b0b0")),
-        tooltip=["region_name:N", "dimension_label:N", "composite_index:Q", "indicators:N"],
+        tooltip=[
+            "region_name:N",
+            "dimension_label:N",
+            "composite_index:Q",
+            alt.Tooltip("index_reference:N", title="100 ="),
+            "indicators:N",
+        ],
     )
     labels = base.mark_text(align="left", dx=4, fontSize=10, color="#555").encode(
         text="indicators:N"
@@ -167,7 +177,8 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
                union all
                select peer_region_code from marts.fct_region_peers where region_code = ? and year = ?
            )
-           select region_name, dimension_label, composite_index, n_indicators, n_catalogue_indicators
+           select region_name, dimension_label, composite_index, index_reference, n_indicators,
+                  n_catalogue_indicators
            from analyst.v_ecosystem_scoreboard
            where region_code in (select region_code from regions) and year = ?
                and withheld_reason is null
@@ -204,7 +215,8 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
             f"Ecosystem scoreboard against peers, {peers_year or 'no year with enough indicators'}",
             f"Dimension indices of {scored['region_name']} (in colour) and its nearest peers "
             "(fct_region_peers), in the latest year whose composite covers enough of the indicator "
-            "catalogue (setting scoreboard.min_coverage); each bar says how many indicators it rests on."
+            "catalogue (setting scoreboard.min_coverage); each bar says how many indicators it rests on. "
+            + EU_100_NOTE
             + (
                 f" {names[0]['region_name']} is scored as part of {scored['region_name']} "
                 f"({scored['code']}, NUTS 1: setting scoreboard.nuts1_countries)."
@@ -264,6 +276,7 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
         con,
         """select country_name as region_name, 'Overall (country average)' as dimension_label,
                   avg(composite_index) as composite_index,
+                  string_agg(distinct index_reference, '; ') as index_reference,
                   round(avg(n_indicators), 1) as n_indicators,
                   any_value(n_catalogue_indicators) as n_catalogue_indicators
            from analyst.v_ecosystem_scoreboard
@@ -299,8 +312,8 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
         ),
         Section(
             f"Ecosystem scoreboard by country, {scoreboard_year}",
-            "Average overall index of each country's regions (regions' average = 100), in the latest "
-            "year in which most regions' composites cover enough of the indicator catalogue.",
+            "Average overall index of each country's regions, in the latest year in which most "
+            "regions' composites cover enough of the indicator catalogue. " + EU_100_NOTE,
             chart=scoreboard_chart(groups) if groups else None,
         ),
         Section(

@@ -27,6 +27,7 @@ from clusterobs.toml_tables import ConfigurationError
 __all__ = ["ConfigurationError", "IndicatorSpec", "RunConfig", "resolve_run_config"]
 
 INDICATOR_CATALOGUE = REFERENCE_DIR / "ecosystem_indicators.csv"
+GEO_AGGREGATES = REFERENCE_DIR / "geo_aggregates.csv"
 # The Regional Ecosystem Scoreboard's modernisation themes (DOMAIN.md 3): a catalogue row may name one.
 THEMES = (
     "service_innovation",
@@ -162,6 +163,13 @@ def resolve_run_config(settings: Settings) -> RunConfig:
         raise ConfigurationError(
             f"scoreboard.dimension_weights: unknown dimension(s) {', '.join(unknown)}; "
             f"known: {', '.join(dimensions)}"
+        )
+    known_aggregates = pl.read_csv(GEO_AGGREGATES, infer_schema=False)["geo_code"].to_list()
+    unknown = [code for code in settings.scoreboard.eu_aggregates if code not in known_aggregates]
+    if unknown:
+        raise ConfigurationError(
+            f"scoreboard.eu_aggregates: {', '.join(unknown)} not a Eurostat aggregate of {GEO_AGGREGATES} "
+            f"(e.g. {', '.join(known_aggregates[:8])})"
         )
     if settings.source not in ("demo", "eurostat") and not settings.source_dir.is_dir():
         raise ConfigurationError(

@@ -49,6 +49,12 @@ class Scoreboard(BaseModel):
         description="countries scored at NUTS 1, as the scoreboard does (their NUTS-2 regions take their "
         "NUTS-1 region's score in region-level outputs, flagged by `scoreboard_region_code`)",
     )
+    eu_aggregates: list[str] = Field(
+        default_factory=lambda: ["EU27_2020", "EU28"],
+        description="Eurostat aggregates (codes of data/reference/geo_aggregates.csv) whose value is EU = 100 "
+        "in the indices, in order of preference: an indicator and year take the first one the extracts carry, "
+        "else the scored regions' average is 100 (an empty list: always the average)",
+    )
     leader_index: float = Field(125, description="overall index above which a region is a leader")
     strong_index: float = Field(100, description="... strong (up to leader_index)")
     moderate_index: float = Field(
@@ -71,6 +77,14 @@ class Scoreboard(BaseModel):
         wrong = [c for c in codes if not (len(c) == 2 and c.isalpha() and c.isupper())]
         if wrong:
             raise ValueError(f"not a two-letter country code (e.g. DE): {', '.join(wrong)}")
+        return codes
+
+    @field_validator("eu_aggregates")
+    @classmethod
+    def _distinct(cls, codes: list[str]) -> list[str]:
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"named more than once: {', '.join(repeated)}")
         return codes
 
     @model_validator(mode="after")

@@ -33,6 +33,9 @@ def suite_files(stage: str, expectations_dir: Path = EXPECTATIONS_DIR) -> list[t
 # Value sets an expectation may name as "$ref:<name>" instead of listing them.
 REFERENCE_SETS = {
     "nuts_codes": "select distinct nuts_code from ref.nuts_regions",
+    # the staged scoreboard datasets also hold the EU aggregates of setting scoreboard.eu_aggregates
+    "nuts_and_eu_codes": "select distinct nuts_code from ref.nuts_regions "
+    "union select geo_code from config.eu_aggregates",
     "nace_codes": "select nace_code from ref.nace_rev2 union all select nace_code from ref.nace_aggregates",
     "cluster_categories": "select category_code from ref.cluster_categories",
 }

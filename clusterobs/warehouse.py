@@ -276,6 +276,13 @@ def config_tables(config: RunConfig) -> dict[str, pl.DataFrame]:
             },
             schema={"dimension": pl.String, "weight": pl.Float64},
         ),
+        "eu_aggregates": pl.DataFrame(
+            {
+                "geo_code": settings.scoreboard.eu_aggregates,
+                "preference": range(1, len(settings.scoreboard.eu_aggregates) + 1),
+            },
+            schema={"geo_code": pl.String, "preference": pl.Int16},
+        ),
         "peer_variables": pl.DataFrame(
             {"indicator_code": settings.scoreboard.peer_variables},
             schema={"indicator_code": pl.String},

@@ -60,12 +60,14 @@ def eurostat_requests(
     db_path: Path, registry: dict[str, DatasetSpec], settings: Settings
 ) -> dict[str, tuple[DatasetSpec, list[str]]]:
     """Per dataset, what to ask Eurostat for: its registry entry within the run's years, and the NUTS
-    codes (of its version and newer, in the run's countries) a too-big request is split by."""
+    codes (of its version and newer, in the run's countries) and the EU aggregates of the scoreboard's
+    EU = 100 (scoreboard.eu_aggregates) a too-big request is split by."""
     with warehouse.connect(db_path) as con:
         return {
             name: (
                 within_years(spec, settings.first_year, settings.last_year),
-                warehouse.nuts_codes(con, spec.nuts_levels, settings.countries, spec.nuts_version),
+                warehouse.nuts_codes(con, spec.nuts_levels, settings.countries, spec.nuts_version)
+                + settings.scoreboard.eu_aggregates,
             )
             for name, spec in registry.items()
         }

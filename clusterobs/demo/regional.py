@@ -10,6 +10,7 @@ import polars as pl
 
 from clusterobs.demo.sbs import (
     cell_text,
+    with_eu_aggregate,
     with_nuts_parents,
     write_tsv,
 )
@@ -91,9 +92,10 @@ def lfs_file(totals: pl.DataFrame, out: Path, rng: np.random.Generator) -> int:
             ),
         ]
     )
-    long = with_nuts_parents(
-        by_sex, ["year", "nace_r2", "sex"], [pl.col("value").sum()]
-    ).with_columns(pl.col("value").round(1))
+    keys, sums = ["year", "nace_r2", "sex"], [pl.col("value").sum()]
+    long = with_eu_aggregate(with_nuts_parents(by_sex, keys, sums), keys, sums).with_columns(
+        pl.col("value").round(1)
+    )
     long = long.with_columns(
         pl.lit("A").alias("freq"),
         pl.lit("THS_PER").alias("unit"),
@@ -144,16 +146,13 @@ def gdp_frame(totals: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
 
 
 def gdp_file(gdp: pl.DataFrame, out: Path) -> int:
-    """nama_10r_2gdp: GDP in MIO_EUR, EUR_HAB and PPS_EU27_2020_HAB for NUTS 0-2."""
-    allgeo = with_nuts_parents(
-        gdp,
-        ["year"],
-        [
-            pl.col("MIO_EUR").sum(),
-            pl.col("population").sum(),
-            (pl.col("price") * pl.col("population")).sum() / pl.col("population").sum(),
-        ],
-    )
+    """nama_10r_2gdp: GDP in MIO_EUR, EUR_HAB and PPS_EU27_2020_HAB for NUTS 0-2 and the EU."""
+    sums = [
+        pl.col("MIO_EUR").sum(),
+        pl.col("population").sum(),
+        (pl.col("price") * pl.col("population")).sum() / pl.col("population").sum(),
+    ]
+    allgeo = with_eu_aggregate(with_nuts_parents(gdp, ["year"], sums), ["year"], sums)
     long = allgeo.select(
         "geo",
         "year",

@@ -24,6 +24,9 @@ from clusterobs.demo.scales import (
     nuts_regions,
 )
 
+# The EU aggregate the demo's GDP, LFS and most scoreboard extracts carry, as today's Eurostat files do.
+EU_AGGREGATE = "EU27_2020"
+
 
 def sbs_leaf_panel(scale: DemoScale, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Employment, local units and wages per NUTS-2 region x finest NACE code x year (integers)."""
@@ -199,6 +202,13 @@ def with_nuts_parents(
         .agg(aggs)
     )
     return pl.concat([frame, parents.select(frame.columns)])
+
+
+def with_eu_aggregate(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
+    """The frame plus rows for the EU aggregate (geo EU27_2020), aggregated from its NUTS-2 rows."""
+    nuts2 = frame.filter(pl.col("geo").str.len_chars() == 4)
+    eu = nuts2.group_by(keys).agg(aggs).with_columns(pl.lit(EU_AGGREGATE).alias("geo"))
+    return pl.concat([frame, eu.select(frame.columns)])
 
 
 def cell_text(

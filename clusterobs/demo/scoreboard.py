@@ -1,7 +1,7 @@
 """The demo's scoreboard datasets (education, skills, high-tech employment, R&D personnel, patents, digital
 use, labour market, household income, population density): one series per region and year drawn around a
 level fixed per region, with the gaps real extracts have (missing cells, a country absent, series that
-end early, provisional and low-reliability flags)."""
+end early, provisional and low-reliability flags) and, in most, the EU aggregate (EU27_2020)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from clusterobs.demo.sbs import cell_text, with_nuts_parents, write_tsv
+from clusterobs.demo.sbs import cell_text, with_eu_aggregate, with_nuts_parents, write_tsv
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Series:
     unreliable_below: float | None = None  # LFS-style 'u' flag for small values
     provisional_last: bool = True
     scale: str = "uniform"  # or "lognormal": levels spread over orders of magnitude
+    eu_aggregate: bool = True  # the extract carries the EU aggregate (EU27_2020)
 
 
 LFS = (2008, 2023)
@@ -49,7 +50,7 @@ SERIES = (
            (2008, 2022), decimals=2, missing=0.12, absent_country="HR", scale="lognormal"),
     # Eurostat's regional patent series end early: a realistic gap
     Series("pat_ep_rtot", "freq.unit", (("A.P_MHAB", 3, 600),), (2008, 2012),
-           decimals=2, missing=0.1, provisional_last=False, scale="lognormal"),
+           decimals=2, missing=0.1, provisional_last=False, scale="lognormal", eu_aggregate=False),
     Series("isoc_r_broad_h", "freq.unit", (("A.PC_HH", 45, 80),), (2010, 2023),
            trend=2.0, cap=98, decimals=0, missing=0.06),
     Series("isoc_r_iuse_i", "freq.indic_is.unit", (("A.I_IDAY.PC_IND", 40, 75),), (2010, 2023),
@@ -58,7 +59,8 @@ SERIES = (
            trend=-0.2, unreliable_below=4),
     Series("nama_10r_2hhinc", "freq.unit.direct.na_item", (("A.PPS_EU27_2020_HAB.BAL.B6N", 11000, 24000),),
            (2008, 2022), trend=250, decimals=0, missing=0.02),
-    Series("demo_r_d3dens", "freq.unit", (("A.PER_KM2", 15, 1500),), LFS, missing=0.01, scale="lognormal"),
+    Series("demo_r_d3dens", "freq.unit", (("A.PER_KM2", 15, 1500),), LFS, missing=0.01, scale="lognormal",
+           eu_aggregate=False),
 )  # fmt: skip
 
 
@@ -94,6 +96,8 @@ def series_file(series: Series, geos: pl.Series, out: Path, rng: np.random.Gener
     dimensions = series.dimensions.split(".")
     keys = ["year", *dimensions]
     long = with_nuts_parents(frame.drop("level"), keys, [pl.col("value").mean()])
+    if series.eu_aggregate:
+        long = with_eu_aggregate(long, keys, [pl.col("value").mean()])
     long = long.sort("geo", *keys)
     missing = pl.Series(rng.random(long.height) < series.missing)
     value = pl.col("value").round(series.decimals)

@@ -1,10 +1,13 @@
 -- Raw values of the ecosystem indicators per NUTS-2 region, and per NUTS-1 region for the regions whose
--- own value is missing, computed from their source tables.
--- One row per region x indicator x year.
+-- own value is missing, computed from their source tables; and, computed the same way, per EU aggregate of
+-- setting scoreboard.eu_aggregates the extracts carry (staged with no NUTS level: is_eu_aggregate), the
+-- scoreboard's EU = 100 (int_ecosystem_indicators__eu_reference). The SBS totals have no aggregate.
+-- One row per region (or EU aggregate) x indicator x year.
+-- (A staged row with no NUTS level is an EU aggregate.)
 with gdp as (
     select geo_code as region_code, year, 'gdp_pps_per_head' as indicator_code, value
     from staging.stg_nama_10r_2gdp
-    where nuts_level in (1, 2) and unit = 'PPS_EU27_2020_HAB'
+    where (nuts_level in (1, 2) or nuts_level is null) and unit = 'PPS_EU27_2020_HAB'
 ),
 
 rd as (
@@ -19,7 +22,8 @@ rd as (
         end as indicator_code,
         value,
     from staging.stg_rd_e_gerdreg
-    where nuts_level in (1, 2) and unit = 'PC_GDP' and sector_of_performance in ('TOTAL', 'BES', 'GOV', 'HES')
+    where (nuts_level in (1, 2) or nuts_level is null)
+        and unit = 'PC_GDP' and sector_of_performance in ('TOTAL', 'BES', 'GOV', 'HES')
 ),
 
 demography as (
@@ -33,7 +37,7 @@ demography as (
         100 * max(value) filter (where indicator_code = 'V11930')
             / nullif(max(value) filter (where indicator_code = 'V11910'), 0) as enterprise_death_rate,
     from staging.stg_bd_hgnace2_r3
-    where nuts_level in (1, 2) and nace_code = 'B-S_X_K642'
+    where (nuts_level in (1, 2) or nuts_level is null) and nace_code = 'B-S_X_K642'
     group by geo_code, year
 ),
 
@@ -48,7 +52,7 @@ labour as (
         100 * max(employment_ths) filter (where nace_code = 'K')
             / nullif(max(employment_ths) filter (where nace_code = 'TOTAL'), 0) as financial_services_employment_share,
     from staging.stg_lfst_r_lfe2en2
-    where nuts_level in (1, 2)
+    where (nuts_level in (1, 2) or nuts_level is null)
     group by geo_code, year
 ),
 
@@ -60,7 +64,7 @@ gdp_levels as (
         1e6 * max(value) filter (where unit = 'MIO_EUR')
             / nullif(max(value) filter (where unit = 'EUR_HAB'), 0) as population,
     from staging.stg_nama_10r_2gdp
-    where nuts_level in (1, 2)
+    where (nuts_level in (1, 2) or nuts_level is null)
     group by geo_code, year
 ),
 
@@ -124,13 +128,13 @@ investment as (
         100 * gfcf.gfcf_meur / nullif(gdp_levels.gdp_meur, 0) as gfcf_pc_gdp,
     from staging.stg_nama_10r_2gfcf as gfcf
     join gdp_levels on gdp_levels.region_code = gfcf.geo_code and gdp_levels.year = gfcf.year
-    where gfcf.nuts_level in (1, 2)
+    where gfcf.nuts_level in (1, 2) or gfcf.nuts_level is null
 ),
 
 governance as (
     select geo_code as region_code, year, individuals_pc as egovernment_users_pc,
     from staging.stg_isoc_r_gov_i
-    where nuts_level in (1, 2)
+    where (nuts_level in (1, 2) or nuts_level is null)
 ),
 
 -- High-tech manufacturing and knowledge-intensive services, one column each (C_HTC_MH, KIS).
@@ -171,7 +175,7 @@ published as (
         full join staging.stg_lfst_r_lfu3rt as unemployment using (geo_code, year)
         full join staging.stg_nama_10r_2hhinc as income using (geo_code, year)
         full join staging.stg_demo_r_d3dens as density using (geo_code, year)
-        where length(geo_code) in (3, 4)
+        where length(geo_code) in (3, 4) or geo_code in (select geo_code from config.eu_aggregates)
     )
     on columns(* exclude (region_code, year)) into name indicator_code value value
 ),
@@ -206,5 +210,10 @@ final as (
     select region_code, year, indicator_code, value from published
 )
 
-select *, (length(region_code) - 2)::tinyint as nuts_level, from final
-where region_code not like '%Z'
+select
+    final.*,
+    if(eu.geo_code is null, length(final.region_code) - 2, null)::tinyint as nuts_level,
+    eu.geo_code is not null as is_eu_aggregate,
+from final
+left join config.eu_aggregates as eu on eu.geo_code = final.region_code
+where final.region_code not like '%Z'

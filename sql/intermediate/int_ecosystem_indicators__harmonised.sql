@@ -9,7 +9,8 @@
 -- count. NUTS-1 rows (which fill gaps of their NUTS-2 regions) are kept as they are.
 -- One row per region (target NUTS version) x indicator x year.
 with computed as (
-    select * from intermediate.int_ecosystem_indicators__computed
+    select * exclude (is_eu_aggregate) from intermediate.int_ecosystem_indicators__computed
+    where not is_eu_aggregate
 ),
 
 source_datasets as (

@@ -1,8 +1,11 @@
 -- Regional ecosystem indicators, each step kept: the value (gaps filled by the documented rule, flagged),
 -- the value capped at mean +/- scoreboard_outlier_sd standard deviations of the year's regions, transformed
 -- as the catalogue says (sqrt or log for skewed indicators), a min-max score in [0, 1] over the scored
--- regions of the year (NUTS 2, or NUTS 1 in the countries of scoreboard.nuts1_countries) (direction applied: 1 is always the most favourable) and an index of the score
--- against the regions' average (= 100; the extracts hold no EU aggregate).
+-- regions of the year (NUTS 2, or NUTS 1 in the countries of scoreboard.nuts1_countries) (direction
+-- applied: 1 is always the most favourable) and an index of the score against EU = 100: the score of
+-- Eurostat's own EU aggregate where the extracts carry one (scoreboard.eu_aggregates; its value capped,
+-- transformed and scored on the regions' scale as a region's is), else the regions' average score;
+-- index_reference says which.
 -- One row per region x indicator x year.
 with filled as (
     select region_code, indicator_code, year, value, source_year, is_carried, is_from_parent,
@@ -83,6 +86,21 @@ values_ as (
     select * from cluster_values
 ),
 
+-- The EU aggregates' values, carried through capping, transformation and scoring beside the regions but
+-- left out of the regions' moments and scale.
+eu_values as (
+    select
+        eu_aggregate_code as region_code,
+        indicator_code,
+        year,
+        eu_value as value,
+        year as source_year,
+        false as is_carried,
+        false as is_from_parent,
+        true as is_eu_aggregate,
+    from intermediate.int_ecosystem_indicators__eu_reference
+),
+
 -- Means and standard deviations as exact DECIMAL sums, so that two runs give identical results.
 means as (
     select
@@ -124,7 +142,7 @@ treated as (
                 moments.mean_value + getvariable('scoreboard_outlier_sd') * moments.sd_value
             )
         end as capped_value,
-    from values_
+    from (select *, false as is_eu_aggregate, from values_ union all by name select * from eu_values) as values_
     join catalogue using (indicator_code)
     left join moments using (indicator_code, year)
 ),
@@ -143,9 +161,10 @@ transformed as (
 scaled as (
     select
         *,
-        min(transformed_value) over (partition by indicator_code, year) as min_value,
-        max(transformed_value) over (partition by indicator_code, year) as max_value,
+        min(transformed_value) filter (where not is_eu_aggregate) over by_year as min_value,
+        max(transformed_value) filter (where not is_eu_aggregate) over by_year as max_value,
     from transformed
+    window by_year as (partition by indicator_code, year)
 ),
 
 scored as (
@@ -159,25 +178,46 @@ scored as (
     from scaled
 ),
 
+-- Per indicator and year, the score that is 100: the EU aggregate's (unless it scores 0 or below: it then
+-- sits at or beyond the regions' least favourable end, no base for an index), else the regions' average.
+reference_scores as (
+    select
+        indicator_code,
+        year,
+        any_value(region_code) filter (where is_eu_aggregate and score > 0) as eu_aggregate_code,
+        any_value(value) filter (where is_eu_aggregate and score > 0) as eu_value,
+        any_value(score) filter (where is_eu_aggregate and score > 0) as eu_score,
+        (
+            sum(score::decimal(38, 12)) filter (where not is_eu_aggregate)
+            / count(score) filter (where not is_eu_aggregate)
+        )::double as regions_average_score,
+    from scored
+    group by indicator_code, year
+),
+
 final as (
     select
-        region_code,
-        year,
-        indicator_code,
-        dimension,
-        value,
-        source_year,
-        is_carried,
-        is_from_parent,
-        capped_value,
-        capped_value is distinct from value as is_capped,
-        transformed_value,
-        score,
-        100 * score / nullif(
-            (sum(score::decimal(38, 12)) over by_year / count(score) over by_year)::double, 0
+        scored.region_code,
+        scored.year,
+        scored.indicator_code,
+        scored.dimension,
+        scored.value,
+        scored.source_year,
+        scored.is_carried,
+        scored.is_from_parent,
+        scored.capped_value,
+        scored.capped_value is distinct from scored.value as is_capped,
+        scored.transformed_value,
+        scored.score,
+        100 * scored.score / nullif(
+            coalesce(reference_scores.eu_score, reference_scores.regions_average_score), 0
         ) as score_index,
+        coalesce(reference_scores.eu_score, reference_scores.regions_average_score) as reference_score,
+        coalesce(reference_scores.eu_aggregate_code, 'regions_average') as index_reference,
+        reference_scores.eu_value,
     from scored
-    window by_year as (partition by indicator_code, year)
+    join reference_scores using (indicator_code, year)
+    where not scored.is_eu_aggregate
 )
 
 select * from final

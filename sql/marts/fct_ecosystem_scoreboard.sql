@@ -2,11 +2,14 @@
 -- scores), and an overall composite (mean of the dimension composites, weighted by
 -- scoreboard.dimension_weights), with the indicators it used and its coverage (used / catalogue). A
 -- composite covering at least scoreboard.min_coverage of its catalogue indicators gets an index against
--- the average of those regions (= 100), a rank among them (1 = best) and, from the index, a performance
+-- EU = 100, a rank among those regions (1 = best) and, from the index, a performance
 -- group: leader above scoreboard.leader_index (125), strong above strong_index (100), moderate above
 -- moderate_index (70), emerging below; one covering less is published without them (withheld_reason).
 -- The change since the previous edition (year) is taken over the indicators both years share
--- (fct_scoreboard_changes). Sums are exact DECIMALs (identical reruns).
+-- (fct_scoreboard_changes). EU = 100 is the composite of the indicators' own 100s (fct_ecosystem_indicators:
+-- the EU aggregate's score, or the regions' average score where the extracts carry no aggregate) over the
+-- year's indicators of the dimension, where at least one has an EU aggregate; where none has, the average
+-- of the adequate regions' composites. index_reference names what it rests on. Sums are exact DECIMALs.
 -- One row per region x dimension (or 'overall') x year.
 with scores as (
     select * from marts.fct_ecosystem_indicators
@@ -23,6 +26,50 @@ catalogue_sizes as (
 
 changes as (
     select * from marts.fct_scoreboard_changes
+),
+
+indicator_references as (
+    select distinct year, dimension, indicator_code, reference_score, index_reference,
+    from scores
+),
+
+dimension_references as (
+    select
+        year,
+        dimension,
+        (sum(reference_score::decimal(38, 12)) / count(*))::double as reference_composite,
+        string_agg(distinct index_reference, ' + ' order by index_reference) as index_reference,
+    from indicator_references
+    group by year, dimension
+),
+
+overall_references as (
+    select
+        references_.year,
+        'overall' as dimension,
+        (
+            sum((references_.reference_composite * weights.weight)::decimal(38, 12))
+            / nullif(sum(weights.weight::decimal(38, 12)), 0)
+        )::double as reference_composite,
+        any_value(labels.index_reference) as index_reference,
+    from dimension_references as references_
+    join weights using (dimension)
+    join (
+        select year, string_agg(distinct index_reference, ' + ' order by index_reference) as index_reference,
+        from indicator_references
+        join weights using (dimension)
+        where weights.weight > 0
+        group by year
+    ) as labels using (year)
+    where weights.weight > 0
+    group by references_.year
+),
+
+-- EU = 100 per dimension and year where an indicator behind it has an EU aggregate.
+eu_references as (
+    select * from dimension_references
+    union all by name
+    select * from overall_references
 ),
 
 dimensions as (
@@ -67,22 +114,28 @@ composites as (
     left join catalogue_sizes using (dimension)
 ),
 
--- The year's average and ranks over the composites with adequate coverage only.
+-- Ranks, and without an EU aggregate the year's average, over the composites with adequate coverage only.
 indexed as (
     select
-        *,
+        composites.*,
         case when is_adequate then 100 * composite / nullif(
-            (
-                sum(composite::decimal(38, 12)) filter (where is_adequate) over by_year
-                / count(composite) filter (where is_adequate) over by_year
-            )::double,
+            case
+                when eu_references.index_reference <> 'regions_average'
+                    then eu_references.reference_composite
+                else (
+                    sum(composite::decimal(38, 12)) filter (where is_adequate) over by_year
+                    / count(composite) filter (where is_adequate) over by_year
+                )::double
+            end,
             0
         ) end as composite_index,
+        coalesce(eu_references.index_reference, 'regions_average') as index_reference,
         case when is_adequate
             then rank() over (partition by dimension, year, is_adequate order by composite desc)
         end as rank,
         lag(year) over (partition by region_code, dimension order by year) as previous_year,
     from composites
+    left join eu_references using (dimension, year)
     window by_year as (partition by dimension, year)
 ),
 
@@ -93,6 +146,7 @@ final as (
         indexed.dimension,
         indexed.composite,
         indexed.composite_index,
+        indexed.index_reference,
         case
             when indexed.composite_index > getvariable('scoreboard_leader_index') then 'leader'
             when indexed.composite_index > getvariable('scoreboard_strong_index') then 'strong'

@@ -3,8 +3,10 @@
 -- region. Per pair of years, the shared indicators are those scored in both (for any region); each
 -- region's composite of each year is then the mean of its scores on the shared indicators it has in both
 -- years (per dimension; overall: the dimensions weighted by scoreboard.dimension_weights), indexed against
--- the regions' average of the same composites (= 100). A change resting on fewer than
--- scoreboard.min_coverage of the catalogue's indicators is not computed (break_reason). Sums are exact.
+-- EU = 100 as in fct_ecosystem_scoreboard but over the shared indicators: the composite of their own 100s
+-- (the EU aggregate's score, else the regions' average score) where one of them has an EU aggregate that
+-- year, else the regions' average of the same composites (index_reference_from/_to). A change resting on
+-- fewer than scoreboard.min_coverage of the catalogue's indicators is not computed (break_reason). Sums are exact.
 -- One row per region x dimension (or 'overall') x year_from x year_to (year_from < year_to).
 with scores as (
     select region_code, year, indicator_code, dimension, score
@@ -22,6 +24,12 @@ catalogue_sizes as (
 
 scored_indicators as (
     select distinct year, indicator_code from scores
+),
+
+indicator_references as (
+    select distinct year, indicator_code, dimension, reference_score, index_reference,
+    from marts.fct_ecosystem_indicators
+    where score is not null
 ),
 
 shared as (
@@ -82,6 +90,61 @@ overall as (
     group by dimensions.region_code, dimensions.year_from, dimensions.year_to
 ),
 
+-- Each year's EU = 100 over a pair's shared indicators, per dimension and overall (weighted).
+shared_references as (
+    select shared.year_from, shared.year_to, ends.end_year, refs.dimension, refs.reference_score,
+        refs.index_reference,
+    from shared
+    cross join (select unnest(['from', 'to']) as end_year) as ends
+    join indicator_references as refs
+        on refs.indicator_code = shared.indicator_code
+        and refs.year = if(ends.end_year = 'from', shared.year_from, shared.year_to)
+),
+
+dimension_references as (
+    select
+        year_from,
+        year_to,
+        end_year,
+        dimension,
+        (sum(reference_score::decimal(38, 12)) / count(*))::double as reference_composite,
+        string_agg(distinct index_reference, ' + ' order by index_reference) as index_reference,
+    from shared_references
+    group by all
+),
+
+overall_labels as (
+    select
+        year_from,
+        year_to,
+        end_year,
+        string_agg(distinct index_reference, ' + ' order by index_reference) as index_reference,
+    from shared_references
+    join weights using (dimension)
+    where weights.weight > 0
+    group by all
+),
+
+pair_references as (
+    select * from dimension_references
+    union all by name
+    select
+        references_.year_from,
+        references_.year_to,
+        references_.end_year,
+        'overall' as dimension,
+        (
+            sum((references_.reference_composite * weights.weight)::decimal(38, 12))
+            / nullif(sum(weights.weight::decimal(38, 12)), 0)
+        )::double as reference_composite,
+        any_value(overall_labels.index_reference) as index_reference,
+    from dimension_references as references_
+    join weights using (dimension)
+    join overall_labels using (year_from, year_to, end_year)
+    where weights.weight > 0
+    group by references_.year_from, references_.year_to, references_.end_year
+),
+
 composites as (
     select
         composites.*,
@@ -93,15 +156,35 @@ composites as (
 
 indexed as (
     select
-        *,
+        composites.*,
         100 * composite_from / nullif(
-            (sum(composite_from::decimal(38, 12)) over pair / count(composite_from) over pair)::double, 0
+            case
+                when ref_from.index_reference <> 'regions_average' then ref_from.reference_composite
+                else (sum(composite_from::decimal(38, 12)) over pair / count(composite_from) over pair)::double
+            end,
+            0
         ) as index_from,
         100 * composite_to / nullif(
-            (sum(composite_to::decimal(38, 12)) over pair / count(composite_to) over pair)::double, 0
+            case
+                when ref_to.index_reference <> 'regions_average' then ref_to.reference_composite
+                else (sum(composite_to::decimal(38, 12)) over pair / count(composite_to) over pair)::double
+            end,
+            0
         ) as index_to,
+        coalesce(ref_from.index_reference, 'regions_average') as index_reference_from,
+        coalesce(ref_to.index_reference, 'regions_average') as index_reference_to,
     from composites
-    window pair as (partition by dimension, year_from, year_to)
+    left join pair_references as ref_from
+        on ref_from.end_year = 'from'
+        and ref_from.dimension = composites.dimension
+        and ref_from.year_from = composites.year_from
+        and ref_from.year_to = composites.year_to
+    left join pair_references as ref_to
+        on ref_to.end_year = 'to'
+        and ref_to.dimension = composites.dimension
+        and ref_to.year_from = composites.year_from
+        and ref_to.year_to = composites.year_to
+    window pair as (partition by composites.dimension, composites.year_from, composites.year_to)
 ),
 
 final as (
@@ -117,6 +200,8 @@ final as (
         composite_to,
         index_from,
         index_to,
+        index_reference_from,
+        index_reference_to,
         case when break_reason is null then composite_to - composite_from end as composite_change,
         case when break_reason is null then index_to - index_from end as index_change,
         break_reason,

@@ -1,5 +1,7 @@
 -- Business demography and high-growth enterprises (bd_hgnace2_r3), business economy.
--- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- The EU aggregates of setting scoreboard.eu_aggregates (config.eu_aggregates: EU27_2020, EU28) are staged
+-- with no NUTS level, as the scoreboard's EU = 100; other European aggregates (EA19, ...:
+-- ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x NACE code x year x indicator.
 with source as (
     select * from raw.bd_hgnace2_r3
@@ -8,7 +10,7 @@ with source as (
 final as (
     select
         geo::varchar as geo_code,
-        length(geo) - 2 as nuts_level,
+        if(geo::varchar in (select geo_code from config.eu_aggregates), null, length(geo) - 2) as nuts_level,
         nace_r2::varchar as nace_code,
         cast(year as smallint) as year,
         indic_sb::varchar as indicator_code,
@@ -19,7 +21,7 @@ final as (
         load_run_id,
     from source
     where freq = 'A'
-        and geo::varchar not in (select geo_code from ref.geo_aggregates)
+        and geo::varchar not in (select geo_code from ref.geo_aggregates except select geo_code from config.eu_aggregates)
         and year between getvariable('first_year') and getvariable('last_year')
 )
 

@@ -1,11 +1,15 @@
 -- Population density (demo_r_d3dens), persons per km2.
--- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- The EU aggregates of setting scoreboard.eu_aggregates (config.eu_aggregates: EU27_2020, EU28) are staged
+-- with no NUTS level, as the scoreboard's EU = 100; other European aggregates (EA19, ...:
+-- ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x year.
 select
-    geo::varchar as geo_code, length(geo) - 2 as nuts_level, cast(year as smallint) as year,
+    geo::varchar as geo_code,
+    if(geo::varchar in (select geo_code from config.eu_aggregates), null, length(geo) - 2) as nuts_level,
+    cast(year as smallint) as year,
     value as persons_per_km2,
     flags, dataset, extract_sha256, load_run_id,
 from raw.demo_r_d3dens
 where freq = 'A' and unit = 'PER_KM2'
-    and geo::varchar not in (select geo_code from ref.geo_aggregates)
+    and geo::varchar not in (select geo_code from ref.geo_aggregates except select geo_code from config.eu_aggregates)
     and year between getvariable('first_year') and getvariable('last_year')

@@ -1,6 +1,8 @@
 -- Regional GDP (nama_10r_2gdp) in each published unit; a unit under an older name is read under today's
 -- (ref.code_aliases, e.g. PPS_HAB -> PPS_EU27_2020_HAB), the published code kept in `published_unit`.
--- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- The EU aggregates of setting scoreboard.eu_aggregates (config.eu_aggregates: EU27_2020, EU28) are staged
+-- with no NUTS level, as the scoreboard's EU = 100; other European aggregates (EA19, ...:
+-- ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x unit x year.
 with source as (
     select * from raw.nama_10r_2gdp
@@ -14,7 +16,7 @@ aliases as (
 renamed as (
     select
         source.geo::varchar as geo_code,
-        length(source.geo) - 2 as nuts_level,
+        if(source.geo::varchar in (select geo_code from config.eu_aggregates), null, length(source.geo) - 2) as nuts_level,
         coalesce(aliases.canonical_code, source.unit::varchar) as unit,
         source.unit::varchar as published_unit,
         cast(source.year as smallint) as year,
@@ -26,7 +28,7 @@ renamed as (
     from source
     left join aliases on aliases.code = source.unit::varchar
     where source.freq = 'A'
-        and source.geo::varchar not in (select geo_code from ref.geo_aggregates)
+        and source.geo::varchar not in (select geo_code from ref.geo_aggregates except select geo_code from config.eu_aggregates)
         and source.year between getvariable('first_year') and getvariable('last_year')
 ),
 

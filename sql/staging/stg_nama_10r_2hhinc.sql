@@ -1,11 +1,15 @@
 -- Net disposable income of households (nama_10r_2hhinc, B6N balance), PPS per inhabitant.
--- European aggregates (EU28, EA19, ...: ref.geo_aggregates) are not regions: kept in raw, not staged.
+-- The EU aggregates of setting scoreboard.eu_aggregates (config.eu_aggregates: EU27_2020, EU28) are staged
+-- with no NUTS level, as the scoreboard's EU = 100; other European aggregates (EA19, ...:
+-- ref.geo_aggregates) are not regions: kept in raw, not staged.
 -- One row per geo x year.
 select
-    geo::varchar as geo_code, length(geo) - 2 as nuts_level, cast(year as smallint) as year,
+    geo::varchar as geo_code,
+    if(geo::varchar in (select geo_code from config.eu_aggregates), null, length(geo) - 2) as nuts_level,
+    cast(year as smallint) as year,
     value as income_pps_per_head,
     flags, dataset, extract_sha256, load_run_id,
 from raw.nama_10r_2hhinc
 where freq = 'A' and unit = 'PPS_EU27_2020_HAB' and direct = 'BAL' and na_item = 'B6N'
-    and geo::varchar not in (select geo_code from ref.geo_aggregates)
+    and geo::varchar not in (select geo_code from ref.geo_aggregates except select geo_code from config.eu_aggregates)
     and year between getvariable('first_year') and getvariable('last_year')

@@ -240,10 +240,55 @@ def test_real_lfs_and_gdp_files_of_older_vintages_are_read(three_run):
         out,
         "select value from staging.stg_nama_10r_2gdp where geo_code = 'DE' and unit = 'MIO_EUR' and year = 2014",
     ) == [(2915650.0,)]
-    # European aggregates (EU28, EA19) are not staged as regions
+    # The EU aggregate of the setting scoreboard.eu_aggregates the file carries (EU28) is staged with no
+    # NUTS level; the other European aggregates (EA, EU, EA19...) are not staged
+    staged = dict(
+        query(
+            out,
+            """select geo_code, count(*) filter (where nuts_level is not null)
+               from staging.stg_nama_10r_2gdp
+               where geo_code in (select geo_code from ref.geo_aggregates) group by geo_code""",
+        )
+    )
+    assert staged == {"EU28": 0}
+
+
+def test_the_real_eu28_aggregate_is_the_indices_100(three_run, shared_dir):
+    import gzip
+
+    _, out = three_run
+    with gzip.open(
+        shared_dir / "eurostat_realdata" / REAL_FILES["nama_10r_2gdp.tsv.gz"], "rt"
+    ) as f:
+        header, *lines = f.read().splitlines()
+    years = [int(y) for y in header.split("\t")[1:]]
+    cells = next(line.split("\t")[1:] for line in lines if line.startswith("PPS_HAB,EU28\t"))
+    eu28 = {y: float(c.split()[0]) for y, c in zip(years, cells, strict=True) if ":" not in c}
+    rows = query(
+        out,
+        """select year, any_value(index_reference), any_value(eu_value), count(distinct eu_value),
+                  any_value(reference_score), count(*) filter (where region_code like 'EU%')
+           from marts.fct_ecosystem_indicators
+           where indicator_code = 'gdp_pps_per_head' group by year order by year""",
+    )
+    assert {year for year, *_ in rows} <= set(eu28) and len(rows) >= 10
+    for year, reference, eu_value, n_values, reference_score, eu_rows in rows:
+        assert (reference, eu_value, n_values, eu_rows) == ("EU28", eu28[year], 1, 0), year
+        assert 0 < reference_score < 1  # the EU sits inside the regions' range
+    # the index of a region is its score over the EU28's: in PPS per head, richer than the EU is above 100
+    above = query(
+        out,
+        """select bool_and((value > eu_value) = (score_index > 100))
+           from marts.fct_ecosystem_indicators
+           where indicator_code = 'gdp_pps_per_head' and not is_capped""",
+    )
+    assert above == [(True,)]
+    # the SBS-based indicators have no aggregate: the regions' average is their 100
     assert query(
-        out, "select count(*) from staging.stg_nama_10r_2gdp where geo_code like 'EU%'"
-    ) == [(0,)]
+        out,
+        """select distinct index_reference from marts.fct_ecosystem_indicators
+           where indicator_code = 'star_cluster_employment_share'""",
+    ) == [("regions_average",)]
 
 
 def test_clusters_matter_on_the_real_file_matches_an_independent_recomputation(sbs_run):

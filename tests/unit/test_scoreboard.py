@@ -17,12 +17,20 @@ COMPUTED_SCHEMA = {
     "indicator_code": pl.String,
     "value": pl.Float64,
     "nuts_level": pl.Int8,
+    "is_eu_aggregate": pl.Boolean,
 }
+EU_AGGREGATES = ("EU27_2020", "EU28")
 
 
 def computed(rows: list[tuple[str, int, str, float]]) -> pl.DataFrame:
+    """int_ecosystem_indicators__computed rows (region or EU aggregate, year, indicator, value)."""
     return pl.DataFrame(
-        [(r, y, i, v, len(r) - 2) for r, y, i, v in rows], schema=COMPUTED_SCHEMA, orient="row"
+        [
+            (r, y, i, v, None if r in EU_AGGREGATES else len(r) - 2, r in EU_AGGREGATES)
+            for r, y, i, v in rows
+        ],
+        schema=COMPUTED_SCHEMA,
+        orient="row",
     )
 
 
@@ -99,6 +107,7 @@ def scored(tmp_path, rows, indicators, **scoreboard) -> pl.DataFrame:
         [
             "intermediate.int_ecosystem_indicators__harmonised",
             "intermediate.int_ecosystem_indicators__filled",
+            "intermediate.int_ecosystem_indicators__eu_reference",
             "marts.fct_ecosystem_indicators",
         ],
         {
@@ -160,6 +169,7 @@ def test_star_employment_share_counts_traded_categories_only(tmp_path):
         [
             "intermediate.int_ecosystem_indicators__harmonised",
             "intermediate.int_ecosystem_indicators__filled",
+            "intermediate.int_ecosystem_indicators__eu_reference",
             "marts.fct_ecosystem_indicators",
         ],
         {
@@ -185,10 +195,12 @@ def scoreboard_models(
     scores: dict[tuple[str, int, str], float],
     weights=None,
     extra_catalogue: tuple[str, ...] = (),
+    eu: dict[tuple[int, str], tuple[str, float]] | None = None,
     **scoreboard,
 ) -> pl.DataFrame:
     """The last of the scoreboard `models` on indicator scores; the catalogue holds the scored indicators
-    and `extra_catalogue` (k*: knowledge and skills, d*: demand conditions)."""
+    and `extra_catalogue` (k*: knowledge and skills, d*: demand conditions). Each indicator and year's
+    100 is the regions' average score, or the EU aggregate's score `eu[year, code]` = (aggregate, score)."""
     indicators = pl.DataFrame(
         [
             (region, year, code, DIMENSION[code[0]], score)
@@ -203,6 +215,16 @@ def scoreboard_models(
         },
         orient="row",
     ).with_columns(is_carried=False, is_from_parent=False)
+    references = indicators.group_by("year", "indicator_code").agg(
+        reference_score=pl.col("score").mean(), index_reference=pl.lit("regions_average")
+    )
+    for (year, code), (aggregate, score) in (eu or {}).items():
+        here = (pl.col("year") == year) & (pl.col("indicator_code") == code)
+        references = references.with_columns(
+            reference_score=pl.when(here).then(score).otherwise("reference_score"),
+            index_reference=pl.when(here).then(pl.lit(aggregate)).otherwise("index_reference"),
+        )
+    indicators = indicators.join(references, on=["year", "indicator_code"])
     codes = sorted({code for _, _, code in scores})
     return chain_output(
         tmp_path,

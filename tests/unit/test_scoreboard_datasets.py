@@ -33,6 +33,8 @@ STAGED = {
 }
 # a country each extract leaves out, as real extracts leave out regions
 ABSENT = {"rd_p_persreg": "HR", "isoc_r_iuse_i": "PT"}
+# extracts published without the EU aggregate (the others carry EU27_2020)
+WITHOUT_EU = {"pat_ep_rtot", "demo_r_d3dens"}
 LINEAGE = ["flags", "dataset", "extract_sha256", "load_run_id"]
 
 
@@ -83,7 +85,17 @@ def test_demo_extract_is_staged_with_its_values_flags_and_gaps(tmp_path, dataset
     assert got == expected and len(got) == last - first + 1  # ':' is NULL, never 0
     assert rows["year"].min() == first and rows["year"].max() == last
     assert rows.filter(pl.col(column).is_null()).height > 0  # the demo's missing cells
-    assert set(rows["nuts_level"].unique()) == {0, 1, 2}
+    assert set(rows["nuts_level"].drop_nulls().unique()) == {0, 1, 2}
+    eu = rows.filter(pl.col("nuts_level").is_null())
+    if dataset in WITHOUT_EU:
+        assert eu.is_empty()
+    else:  # the EU aggregate is staged, with no NUTS level, as the scoreboard's EU = 100
+        assert set(eu["geo_code"]) == {"EU27_2020"}
+        expected = file_cells(dataset, "EU27_2020", {key_codes[k]: v for k, v in key.items()})
+        eu = eu.filter(**key)
+        assert {
+            r["year"]: (r[column], r["flags"] or "") for r in eu.iter_rows(named=True)
+        } == expected
     if dataset in ABSENT:
         assert not rows["geo_code"].str.starts_with(ABSENT[dataset]).any()
     if dataset != "pat_ep_rtot":  # the patent series end before the last year is provisional
