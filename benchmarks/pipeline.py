@@ -216,7 +216,8 @@ def markdown(result: dict) -> str:
     lines = [
         f"# Pipeline benchmark ({result['machine']})",
         "",
-        f"Input at scale 1: `{result['input']}`, {one['input_cells']:,} cells in 8 extracts.",
+        f"Measured {result['date']}. Input at scale 1: `{result['input']}`, {one['input_cells']:,} cells "
+        f"in {one.get('extracts', 8)} extracts.",
         "",
         "## Full-EU run (scale 1, validation on)",
         "",
@@ -291,6 +292,7 @@ def main() -> None:
         scales[str(factor)] = {
             "input": str(source.relative_to(ROOT) if source.is_relative_to(ROOT) else source),
             "input_cells": input_cells(source),
+            "extracts": len(list(source.glob("*.tsv*"))),
             "without_validation": min(unvalidated, key=lambda r: r["pipeline_seconds"]),
             "duckdb_floor": contender("duckdb_floor", source),
         }
@@ -327,6 +329,7 @@ def main() -> None:
         )
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
         "input": scales["1"]["input"],
         "scales": scales,
         "pandas": pandas,

@@ -105,7 +105,7 @@ def longest_window(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
 def figures(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int, int], tuple]:
     """(profile, measure, year_start, year_end) -> (value, note, categories, specialised_cells)."""
     rows = con.execute(
-        "select profile, measure, year_start, year_end, value, note, categories, specialised_cells "
+        "select star_profile, measure, year_start, year_end, value, note, categories, specialised_cells "
         "from marts.fct_clusters_matter"
     ).fetchall()
     if not rows:

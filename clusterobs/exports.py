@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -140,9 +141,10 @@ def source_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     }
 
 
-def export_problems(parquet_dir: Path) -> list[str]:
+def export_problems(parquet_dir: str | os.PathLike) -> list[str]:
     """What does not match the manifest in an export folder: a file missing, changed (size or SHA-256) or
     not listed; empty when every published file is the one the run wrote."""
+    parquet_dir = Path(parquet_dir)
     try:
         manifest = read_manifest(parquet_dir)
     except (OSError, ValueError) as exc:
@@ -168,14 +170,25 @@ def export_problems(parquet_dir: Path) -> list[str]:
     return problems
 
 
-def read_manifest(parquet_dir: Path) -> dict:
+def read_manifest(parquet_dir: str | os.PathLike) -> dict:
     """The manifest of an export folder."""
-    return json.loads((parquet_dir / MANIFEST).read_text(encoding="utf-8"))
+    return json.loads((Path(parquet_dir) / MANIFEST).read_text(encoding="utf-8"))
 
 
-def parquet_glob(parquet_dir: Path, table: str) -> str:
+def manifest_entry(parquet_dir: str | os.PathLike, table: str) -> dict:
+    """The manifest's entry of one exported mart; ValueError naming the marts there when it has none."""
+    tables = read_manifest(parquet_dir)["tables"]
+    if table not in tables:
+        raise ValueError(
+            f"no mart {table!r} in {Path(parquet_dir) / MANIFEST} (there: {', '.join(sorted(tables))})"
+        )
+    return tables[table]
+
+
+def parquet_glob(parquet_dir: str | os.PathLike, table: str) -> str:
     """A path pattern reading one exported mart (a file, or every file of its partition folders)."""
-    entry = read_manifest(parquet_dir)["tables"][table]
+    parquet_dir = Path(parquet_dir)
+    entry = manifest_entry(parquet_dir, table)
     if entry["partitioned_by"]:
         return str(parquet_dir / entry["path"] / "**" / "*.parquet")
     return str(parquet_dir / entry["path"])
@@ -185,10 +198,11 @@ POLARS_TYPES = {"TINYINT": "Int8", "SMALLINT": "Int16", "INTEGER": "Int32", "BIG
                 "VARCHAR": "String", "BOOLEAN": "Boolean", "DOUBLE": "Float64"}  # fmt: skip
 
 
-def read_parquet_sql(parquet_dir: Path, table: str) -> str:
+def read_parquet_sql(parquet_dir: str | os.PathLike, table: str) -> str:
     """A DuckDB `read_parquet(...)` expression for one exported mart, partition columns typed as in the
     warehouse (a Hive path holds only text)."""
-    entry = read_manifest(parquet_dir)["tables"][table]
+    parquet_dir = Path(parquet_dir)
+    entry = manifest_entry(parquet_dir, table)
     pattern = sql_literal(parquet_glob(parquet_dir, table))
     if not entry["partitioned_by"]:
         return f"read_parquet({pattern})"
@@ -204,11 +218,11 @@ def read_parquet_sql(parquet_dir: Path, table: str) -> str:
     return f"read_parquet({pattern}, hive_partitioning = true, hive_types = {{{hive}}})"
 
 
-def read_polars(parquet_dir: Path, table: str):
+def read_polars(parquet_dir: str | os.PathLike, table: str):
     """One exported mart as a Polars frame, with the warehouse's column order and partition column types."""
     import polars as pl
 
-    entry = read_manifest(parquet_dir)["tables"][table]
+    entry = manifest_entry(parquet_dir, table)
     names = [c["name"] for c in entry["columns"]]
     if not entry["partitioned_by"]:
         return pl.read_parquet(parquet_glob(parquet_dir, table))

@@ -44,13 +44,14 @@ def landed_path(landing_dir: Path, sha256: str, suffix: str) -> Path:
 
 
 def land_file(
-    source: Path,
-    landing_dir: Path,
+    source: str | os.PathLike,
+    landing_dir: str | os.PathLike,
     dataset: str,
     updated: str | None = None,
     origin: str | None = None,
 ) -> LandedFile:
     """Copy a file into the landing folder under its checksum (once; never overwritten) and describe it."""
+    source, landing_dir = Path(source), Path(landing_dir)
     landing_dir.mkdir(parents=True, exist_ok=True)
     sha = file_sha256(source)
     target = landed_path(landing_dir, sha, suffixes(source))

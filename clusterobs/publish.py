@@ -196,9 +196,10 @@ def recover_interrupted(output_dir: Path) -> list[Path]:
 
 FAILURE_RECORD = "failure.json"
 VALIDATION_RECORD = "validation_results.json"
+VALIDATION_PAGE = "validation.html"  # the validation results as one page (validation_page.py)
 # What a failed run keeps: its record, the validation results, Data Docs and the run's log; the rest (the
 # warehouse copy, exchange files, a partial export) goes at once, so a failure on a full disk frees it.
-KEPT_AFTER_FAILURE = {FAILURE_RECORD, VALIDATION_RECORD, "data_docs", RUN_LOG}
+KEPT_AFTER_FAILURE = {FAILURE_RECORD, VALIDATION_RECORD, VALIDATION_PAGE, "data_docs", RUN_LOG}
 
 
 def mark_failed(run: RunPaths, reason: BaseException | str = "", keep_failed_runs: int = 3) -> Path:

@@ -15,6 +15,7 @@ import duckdb
 import vl_convert as vlc
 
 BREAK_YEAR = 2020.5  # SBS legacy (to 2020) / EBS (from 2021) regime change, marked on trend charts
+LABEL_LIMIT = 420  # pixels of an axis or legend label before Vega cuts it with "..."
 EU_100_NOTE = (
     "EU = 100: Eurostat's EU aggregate where the extracts carry it, else the regions' average "
     "(each bar's tooltip says which: index_reference)."
@@ -49,8 +50,13 @@ def specialisation_chart(data: list[dict], label: str) -> dict:
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
         x=alt.X("lq:Q", title="location quotient"),
-        y=alt.Y(f"{label}:N", sort="-x", title=None),
-        tooltip=[f"{label}:N", "lq:Q", "employment:Q"],
+        # whole labels (Vega cuts them at 180 px): "Distribution and electronic commerce" ...
+        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        tooltip=[
+            f"{label}:N",
+            alt.Tooltip("lq:Q", format=".2f"),
+            alt.Tooltip("employment:Q", title="persons employed", format=",.0f"),
+        ],
     )
     rule = alt.Chart(alt.Data(values=[{"lq": 2}])).mark_rule(strokeDash=[4, 4]).encode(x="lq:Q")
     return (bars + rule).properties(width=520, height=18 * max(len(data), 1)).to_dict()
@@ -64,7 +70,13 @@ def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
         row["indicators"] = f"{row['n_indicators']} of {row['n_catalogue_indicators']} indicators"
         row["is_highlighted"] = highlight is None or row["region_name"] == highlight
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("region_name:N", title=None),
+        # by value, highest first (an alphabetical order of native names puts Česko and Österreich last)
+        y=alt.Y(
+            "region_name:N",
+            title=None,
+            sort=alt.EncodingSortField(field="composite_index", op="max", order="descending"),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT),
+        ),
         x=alt.X("composite_index:Q", title="index (EU = 100)"),
     )
     bars = base.mark_bar().encode(
@@ -72,7 +84,7 @@ def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
         tooltip=[
             "region_name:N",
             "dimension_label:N",
-            "composite_index:Q",
+            alt.Tooltip("composite_index:Q", title="index", format=".1f"),
             alt.Tooltip("index_reference:N", title="100 ="),
             "indicators:N",
         ],
@@ -93,15 +105,35 @@ def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
 
 
 def trend_chart(data: list[dict], series: str) -> dict:
-    """Employment lines by year, the 2020/2021 SBS regime change marked."""
+    """Employment lines by year, the 2020/2021 SBS regime change marked; a log scale where the series
+    differ by more than a factor of ten (a linear one would flatten the small ones), the year axis
+    spanning the data only."""
+    values = [r["employment"] for r in data if r["employment"]]
+    years = [r["year"] for r in data]
+    spread = max(values) / min(values) if values and min(values) > 0 else 1
+    scale = alt.Scale(type="log") if spread > 10 else alt.Scale(zero=False)
     lines = (
         alt.Chart(alt.Data(values=data))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:Q", axis=alt.Axis(format="d"), title=None),
-            y=alt.Y("employment:Q", title="persons employed"),
-            color=alt.Color(f"{series}:N", title=None),
-            tooltip=[f"{series}:N", "year:Q", "employment:Q"],
+            x=alt.X(
+                "year:Q",
+                axis=alt.Axis(format="d", tickMinStep=1),
+                scale=alt.Scale(domain=[min(years, default=0), max(years, default=0)], nice=False),
+                title=None,
+            ),
+            y=alt.Y(
+                "employment:Q",
+                title="persons employed" + (" (log scale)" if spread > 10 else ""),
+                scale=scale,
+                axis=alt.Axis(format="~s"),
+            ),
+            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(labelLimit=LABEL_LIMIT)),
+            tooltip=[
+                f"{series}:N",
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("employment:Q", title="persons employed", format=",.0f"),
+            ],
         )
     )
     rule = (
@@ -139,9 +171,9 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
         {
             "cluster": c["category_name"],
             "stars": stars_text(c),
-            "employment": round(c["employment"] or 0),
-            "LQ": round(c["lq"] or 0, 2),
-            "focus %": round(100 * (c["focus_share"] or 0), 1),
+            "persons employed": f"{round(c['employment'] or 0):,}",
+            "LQ": f"{c['lq'] or 0:.2f}",
+            "focus %": f"{100 * (c['focus_share'] or 0):.1f}",
         }
         for c in starred
     ]
@@ -252,8 +284,8 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
             "country": r["country_name"],
             "cluster": r["category_name"],
             "stars": stars_text(r),
-            "employment": round(r["employment"] or 0),
-            "LQ": round(r["lq"] or 0, 2),
+            "persons employed": f"{round(r['employment'] or 0):,}",
+            "LQ": f"{r['lq'] or 0:.2f}",
         }
         for r in starred
     ]

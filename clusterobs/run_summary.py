@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clusterobs import loads, progress, publish
+from clusterobs.publish import VALIDATION_PAGE
 from clusterobs.settings import Settings
 
 
@@ -30,6 +31,8 @@ class RunSummary:
     warehouse: str | None = None
     parquet: str | None = None
     run_folder: str | None = None
+    # the run's validation page (validation.html in the published run folder), when it validated
+    validation_page: str | None = None
     elapsed_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # registry datasets the run went without, and why
@@ -117,6 +120,8 @@ def finish(summary: RunSummary, settings: Settings, published: Path, started: fl
     summary.warehouse = str(settings.warehouse_path)
     summary.parquet = str(settings.parquet_path)
     summary.run_folder = str(published)
+    if (published / VALIDATION_PAGE).is_file():
+        summary.validation_page = str(published / VALIDATION_PAGE)
     summary.elapsed_seconds = round(time.perf_counter() - started, 2)
 
 
@@ -158,12 +163,23 @@ def run_report(summary: RunSummary) -> str:
     lines += ["", "| mart | rows |", "|---|---|"] + [
         f"| {m} | {n} |" for m, n in summary.marts.items()
     ]
+    if summary.validation:
+        lines += [
+            "",
+            "| validation | expectations | passed | critical failures | warnings | skipped suites |",
+            "|---|---|---|---|---|---|",
+        ] + [
+            f"| {stage} | {v['expectations']} | {v['passed']} | {v['critical_failures']} "
+            f"| {v['warnings']} | {v['skipped_suites']} |"
+            for stage, v in summary.validation.items()
+        ]
+    if summary.validation_page:
+        lines += ["", f"Validation page (readable offline): `{summary.validation_page}`"]
     lines += [
-        "",
-        f"Validation: {summary.validation}",
         "",
         f"Warehouse: `{summary.warehouse}`, Parquet: `{summary.parquet}`",
         "",
-        f"Time: {summary.elapsed_seconds} s; by stage (s): {summary.stage_seconds}",
+        f"Time: {summary.elapsed_seconds} s; by stage: "
+        + ", ".join(f"{stage} {seconds} s" for stage, seconds in summary.stage_seconds.items()),
     ]
     return "\n".join(lines)

@@ -65,8 +65,9 @@ class ValidationSummary:
         }
 
 
-def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) -> str:
-    """The stage's results for the Prefect UI: counts, then every failed expectation with a sample."""
+def markdown_report(summary: ValidationSummary, page: Path | None = None) -> str:
+    """The stage's results for the Prefect UI: counts, then every failed expectation with a sample, and
+    where the run's validation page is once published."""
     d = summary.as_dict()
     lines = [
         f"# Validation: {summary.stage}",
@@ -89,8 +90,8 @@ def markdown_report(summary: ValidationSummary, docs_dir: Path | None = None) ->
             f"| {r.severity} | {r.suite} | {r.expectation} | {r.column or ''} | {r.unexpected_count} | {(r.unexpected_sample or '')[:200]} |"
             for r in failed
         ]
-    if docs_dir is not None:
-        lines += ["", f"Data Docs: `{docs_dir / 'index.html'}`"]
+    if page is not None:
+        lines += ["", f"Validation page (readable offline): `{page}`"]
     return "\n".join(lines)
 
 

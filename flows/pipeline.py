@@ -65,9 +65,15 @@ def build(
 
 @flow(name="clusterobs-validate", log_prints=True)
 def validate(
-    settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
+    settings: Settings,
+    db_path: Path,
+    stage: str,
+    run_id: str,
+    docs_dir: Path,
+    page: tuple[Path, Path] | None = None,
 ) -> ValidationSummary:
-    """Run the Great Expectations suites of `stage` (staging or marts); fails on a critical failure."""
+    """Run the Great Expectations suites of `stage` (staging or marts); fails on a critical failure.
+    `page`: where the run's validation page is written, and where it is once published."""
     return tasks.validate(
         db_path,
         stage,
@@ -76,15 +82,21 @@ def validate(
         settings.validation_engine_rows,
         settings.validation_engine_value_set,
         settings.duckdb_memory_limit,
+        page,
     )
 
 
 @task(name="validate-while-building", cache_policy=NO_CACHE)
 def validate_while_building(
-    settings: Settings, db_path: Path, stage: str, run_id: str, docs_dir: Path
+    settings: Settings,
+    db_path: Path,
+    stage: str,
+    run_id: str,
+    docs_dir: Path,
+    page: tuple[Path, Path] | None = None,
 ) -> ValidationSummary:
     """The validate flow as a task, which the pipeline submits to run beside the build."""
-    return validate(settings, db_path, stage, run_id, docs_dir)
+    return validate(settings, db_path, stage, run_id, docs_dir, page)
 
 
 @flow(name="clusterobs-export", log_prints=True)
@@ -169,6 +181,8 @@ def _stages(
     """Ingest, build, validate, export: each a flow; with Dask, extraction and the per-country builds
     run on the cluster."""
     settings, runner = config.settings, task_runner(dask_address)
+    # the run's validation page: written in its folder, named by the path it has once published
+    page = (run.work_dir / publish.VALIDATION_PAGE, run.published_dir / publish.VALIDATION_PAGE)
     with summary.timed("ingest"):
         summary.absent_datasets = dict(config.plan.absent)
         if warning := config.absent_warning():
@@ -186,7 +200,7 @@ def _stages(
         # The staging suites only read staging tables: they run while the marts are built on them, and
         # their verdict is awaited before anything is exported or published.
         staging_check = validate_while_building.submit(
-            settings, run.warehouse, "staging", run.run_id, docs / "staging"
+            settings, run.warehouse, "staging", run.run_id, docs / "staging", page
         )
     try:
         with summary.timed("build"):  # the staging suites run meanwhile
@@ -206,7 +220,7 @@ def _stages(
         deadline.check("validate")
         with summary.timed("validate"):
             summary.validation["marts"] = validate(
-                settings, run.warehouse, "marts", run.run_id, docs / "marts"
+                settings, run.warehouse, "marts", run.run_id, docs / "marts", page
             ).as_dict()
     deadline.check("export")
     with summary.timed("export"):

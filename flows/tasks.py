@@ -34,6 +34,7 @@ from clusterobs.registry import DatasetSpec, within_years
 from clusterobs.run_config import RunConfig
 from clusterobs.settings import EurostatApi, Settings
 from clusterobs.transforms.readers.conformance import DeclaredSchema
+from clusterobs.validation_page import write_validation_page
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE)
@@ -297,8 +298,11 @@ def validate(
     engine_rows: int | None = 100_000,
     engine_value_set: int | None = 100,
     memory_limit: str | None = None,
+    page: tuple[Path, Path] | None = None,
 ) -> validation_results.ValidationSummary:
-    """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure."""
+    """Run the stage's Great Expectations suites; raises ValidationFailed on a critical failure. `page`:
+    where to write the run's validation page (every stage validated so far) and the path it will have
+    once published (which the Prefect artifact names)."""
     logger = get_run_logger()
     failpoint(f"validate:{stage}")
     with warehouse.connect(db_path, memory_limit, ddl=False) as con:
@@ -310,6 +314,8 @@ def validate(
             engine_rows=engine_rows,
             engine_value_set=engine_value_set,
         )
+        if page is not None:
+            write_validation_page(con, run_id, page[0])
     for warning in summary.warnings:
         logger.warning(
             "warning: %s %s(%s) unexpected=%s",
@@ -320,7 +326,7 @@ def validate(
         )
     create_markdown_artifact(
         key=f"validation-{stage}",
-        markdown=validation_results.markdown_report(summary, docs_dir),
+        markdown=validation_results.markdown_report(summary, page[1] if page else None),
         description=f"{stage} validation",
     )
     if not summary.success:

@@ -13,10 +13,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from clusterobs.cli.common import console, published_run, published_warehouse
 
 QUERY_STATEMENTS = ("SELECT", "EXPLAIN")
+UNBOUNDED_WIDTH = 1_000_000  # characters: a table printed to a pipe is never cut
+NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL"}  # fmt: skip
 
 
 def query(
@@ -71,8 +75,9 @@ def query(
                     soft_wrap=True,
                 )
                 raise typer.Exit(2)
-            result = con.execute(sql)
-            if result.description is None:
+            # Parquet streams Arrow batches from a relation; the others fetch rows from a result
+            result = con.sql(sql) if output_format == "parquet" else con.execute(sql)
+            if result is None or result.description is None:
                 console.print(
                     "[red]error:[/red] the statement returned no rows to show (use a SELECT)"
                 )
@@ -88,28 +93,62 @@ def query(
 
 
 def _write_result(result, columns: list[str], output_format: str, output: Path | None, limit: int):
-    """Print or write an executed query's rows (pyarrow only for Parquet)."""
+    """Print a query's rows, or write them to `output` (whole or not at all, confirmed on stderr with the
+    row count)."""
     from clusterobs import published
 
-    if output_format == "parquet":
-        import pyarrow.parquet as pq
-
-        pq.write_table(result.to_arrow_table(), output, compression="zstd")
-    elif output_format == "table":
-        shown = result.fetchmany(limit)
-        total = len(shown) + sum(len(rows) for rows in published.batches(result))
-        table = Table(*columns, caption=f"{total:,} rows" + (
-            f" (first {limit} shown)" if total > limit else ""))  # fmt: skip
-        for row in shown:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console().print(table)
-    else:
-        write = published.write_csv if output_format == "csv" else published.write_json
-        if output is None:
-            write(result, columns, sys.stdout)
+    writers = {"csv": published.write_csv, "json": published.write_json}
+    if output is None:
+        if (
+            output_format == "table"
+        ):  # a terminal gets a table that fits it, a pipe every column whole
+            terminal = sys.stdout.isatty()
+            table = _query_table(result, columns, limit)
+            Console(width=None if terminal else UNBOUNDED_WIDTH, soft_wrap=not terminal).print(
+                table
+            )
         else:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                write(result, columns, handle)
+            writers[output_format](result, columns, sys.stdout)
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        if output_format == "parquet":
+            written = published.write_parquet(result, partial)
+        else:
+            with partial.open("w", encoding="utf-8", newline="") as handle:
+                if output_format == "table":
+                    table = _query_table(result, columns, limit)
+                    Console(file=handle, width=UNBOUNDED_WIDTH, soft_wrap=True).print(table)
+                    written = table.row_count
+                else:
+                    written = writers[output_format](result, columns, handle)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    console.print(
+        f"wrote {rows_text(written)} to {escape(str(output))} ({output_format})", soft_wrap=True
+    )
+
+
+def _query_table(result, columns: list[str], limit: int) -> Table:
+    """The first `limit` rows as a table captioned with the total; cells are Text, so a value prints as
+    it is, never read as markup ("[/]") or emoji (":x:")."""
+    from clusterobs import published
+
+    shown = result.fetchmany(limit)
+    total = len(shown) + sum(len(rows) for rows in published.batches(result))
+    table = Table(caption=rows_text(total) + (f" (first {limit:,} shown)" if total > limit else ""))
+    for column, (_, column_type, *_) in zip(columns, result.description, strict=True):
+        numeric = str(column_type).split("(")[0] in NUMERIC_TYPES
+        table.add_column(Text(column), justify="right" if numeric else "left")
+    for row in shown:
+        table.add_row(*(Text(published.text_value(v)) for v in row))
+    return table
+
+
+def rows_text(count: int) -> str:
+    """'1 row', '12,345 rows'."""
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 def dictionary(

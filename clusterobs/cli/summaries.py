@@ -80,6 +80,12 @@ def print_run_summary(summary, wall_seconds: float) -> None:
             markup=False,
         )
     console.print(validation_table("Validation", summary.validation, "skipped suites"))
+    if summary.validation_page:
+        console.print(
+            f"validation page (opens offline): {summary.validation_page}",
+            markup=False,
+            soft_wrap=True,
+        )
     if summary.data_quality:
         console.print(_quality_table(summary.data_quality))
     marts = Table(title="Marts")

@@ -11,6 +11,7 @@ benchmarks their full-EU inputs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +32,9 @@ from clusterobs.demo.scoreboard import scoreboard_files
 __all__ = ["SCALES", "generate"]
 
 
-def generate(out: Path, scale: str = "demo", seed: int = 20240601) -> dict[str, int]:
+def generate(out: str | os.PathLike, scale: str = "demo", seed: int = 20240601) -> dict[str, int]:
     """Write the demo extracts into `out`; returns the number of series lines per dataset."""
+    out = Path(out)
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
     spec = SCALES[scale]

@@ -34,8 +34,17 @@ def nace_rev2(shared: Path) -> pl.DataFrame:
             .then(pl.col("section"))
             .otherwise(pl.col("nace_code").str.slice(0, pl.col("nace_code").str.len_chars() - 1))
             .alias("parent_code"),
-            pl.col("Activity").str.replace_all(r"\s+", " ").str.strip_chars().alias("nace_label"),
+            sentence_case_sections(
+                pl.col("Activity").str.replace_all(r"\s+", " ").str.strip_chars()
+            ).alias("nace_label"),
             pl.col("isic_rev4").str.strip_chars(),
         )
         .select("nace_code", "nace_level", "section", "parent_code", "nace_label", "isic_rev4")
     )
+
+
+def sentence_case_sections(label: pl.Expr) -> pl.Expr:
+    """Section titles as Eurostat writes them ("Agriculture, forestry and fishing"): the source copy has
+    them in Title Case; divisions, groups and classes are already in sentence case."""
+    sentence = label.str.slice(0, 1).str.to_uppercase() + label.str.slice(1).str.to_lowercase()
+    return pl.when(pl.col("nace_level") == 1).then(sentence).otherwise(label)

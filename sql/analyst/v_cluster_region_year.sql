@@ -21,7 +21,18 @@ final as (
         categories.category_name,
         cells.year,
         regions.nuts_level,
-        cells.* exclude (year),
+        cells.* exclude (year) replace (
+            -- counts and euros rounded for reading (exact in marts.fct_cluster_region_year)
+            round(cells.employment)::bigint as employment,
+            round(cells.local_units)::bigint as local_units,
+            round(cells.avg_wage_eur)::bigint as avg_wage_eur,
+            round(cells.productivity_eur)::bigint as productivity_eur,
+            round(cells.region_total_employment)::bigint as region_total_employment,
+            round(cells.region_traded_employment)::bigint as region_traded_employment,
+            round(cells.eu_category_employment)::bigint as eu_category_employment,
+            round(cells.eu_total_employment)::bigint as eu_total_employment,
+            round(cells.imputed_employment)::bigint as imputed_employment
+        ),
     from cells
     left join regions using (region_code)
     left join categories using (category_code)

@@ -25,7 +25,7 @@ classic as (
         bool_or(is_star) filter (where star = 'specialisation')::tinyint as specialisation_star,
         bool_or(is_star) filter (where star = 'focus')::tinyint as focus_star,
     from stars
-    where profile = 'eco-classic'
+    where star_profile = 'eco-classic'
     group by all
 ),
 
@@ -38,7 +38,7 @@ active as (
         count(is_star)::tinyint as stars_evaluated,
         count(*)::tinyint as stars_in_profile,
     from stars
-    where profile = getvariable('star_profile')
+    where star_profile = getvariable('star_profile')
     group by all
 ),
 

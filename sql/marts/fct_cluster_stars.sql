@@ -176,7 +176,7 @@ final as (
         own.region_code,
         own.category_code,
         own.year,
-        own.profile,
+        own.profile as star_profile,
         own.star,
         -- SQL's three-valued AND: not earned if either is false, unknown if either is unknown.
         case when own.requires_star is null then own.is_own_star else own.is_own_star and required.is_own_star end

@@ -40,7 +40,7 @@ breaks as (
 strong as (
     select region_code, category_code, year, is_star,
     from marts.fct_cluster_stars
-    where profile = 'us-cmp-strong' and star = 'strong'
+    where star_profile = 'us-cmp-strong' and star = 'strong'
 ),
 
 endpoints as (

@@ -35,15 +35,15 @@ wage_stars as (
 
 stars as (
     select
-        stars.profile,
+        stars.star_profile as profile,
         stars.region_code,
         stars.category_code,
         stars.year,
         coalesce(bool_or(stars.is_star), false) as is_specialised,
         coalesce(bool_or(stars.is_star) filter (where wage_stars.star is null), false) as is_specialised_without_wage_stars,
     from marts.fct_cluster_stars as stars
-    left join wage_stars using (profile, star)
-    group by stars.profile, stars.region_code, stars.category_code, stars.year
+    left join wage_stars on wage_stars.profile = stars.star_profile and wage_stars.star = stars.star
+    group by stars.star_profile, stars.region_code, stars.category_code, stars.year
 ),
 
 judged as (
@@ -359,7 +359,7 @@ seed as (
 
 final as (
     select
-        rows.profile,
+        rows.profile as star_profile,
         rows.measure,
         rows.year_start::smallint as year_start,
         rows.year_end::smallint as year_end,

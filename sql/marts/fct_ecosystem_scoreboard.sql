@@ -157,7 +157,7 @@ final as (
         case when not indexed.is_adequate then 'too_few_indicators' end as withheld_reason,
         indexed.previous_year::smallint as previous_year,
         changes.composite_change as change_since_previous,
-        changes.n_common_indicators as change_indicators,
+        changes.n_common_indicators as change_common_indicators,
         changes.break_reason as change_break_reason,
         indexed.n_indicators,
         indexed.n_filled_indicators,
@@ -168,8 +168,8 @@ final as (
     left join changes
         on changes.region_code = indexed.region_code
         and changes.dimension = indexed.dimension
-        and changes.year_from = indexed.previous_year
-        and changes.year_to = indexed.year
+        and changes.window_start = indexed.previous_year
+        and changes.window_end = indexed.year
 )
 
 select * from final

@@ -73,8 +73,8 @@ endpoints as (
         and last_score.year = windows.window_end
     left join score_changes as score_change
         on score_change.region_code = regions.scoreboard_region_code
-        and score_change.year_from = windows.window_start
-        and score_change.year_to = windows.window_end
+        and score_change.window_start = windows.window_start
+        and score_change.window_end = windows.window_end
 ),
 
 reasoned as (

@@ -3,9 +3,15 @@ report in a headless browser, and the light imports of `dictionary`, `report` an
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
+from datetime import timedelta
 
 import duckdb
 import polars as pl
@@ -49,6 +55,123 @@ def test_query_command_prints_and_writes_every_format(published, tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert nowhere.returncode == 2 and "run `clusterobs run` first" in nowhere.stderr
+
+
+def run_query(out, *args: str) -> subprocess.CompletedProcess:
+    """`clusterobs query` on the published demo warehouse, its stdout a pipe (not a terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "clusterobs.cli", "query", *args, "--output-dir", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+# Values Rich would read as markup or emoji, nested types, and a column wider than any terminal.
+AWKWARD = (
+    "select '[/]' as markup, ':x:' as emoji, ['a', '[b]'] as codes, {'k': 1.5, 'd': date '2020-01-02'} as rec, "
+    "map([1], ['z']) as m, repeat('x', 150) as wide"
+)
+
+
+def test_query_prints_values_as_text_and_nested_types_in_every_format(published, tmp_path):
+    out, _ = published
+    table = run_query(out, AWKWARD)
+    assert table.returncode == 0, table.stderr
+    assert "[/]" in table.stdout and ":x:" in table.stdout and "\u274c" not in table.stdout
+    assert "x" * 150 in table.stdout  # piped: every column whole, never cut at 80 characters
+    assert '["a", "[b]"]' in table.stdout and "1 row" in table.stdout
+    as_csv = run_query(out, AWKWARD, "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    [row] = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert (row["markup"], row["emoji"]) == ("[/]", ":x:")
+    assert json.loads(row["codes"]) == ["a", "[b]"]  # nested values as JSON text
+    assert json.loads(row["rec"]) == {"k": 1.5, "d": "2020-01-02"}
+    assert json.loads(row["m"]) == {"1": "z"}
+    as_json = run_query(out, AWKWARD, "--format", "json")
+    [record] = json.loads(as_json.stdout)
+    assert record["codes"] == ["a", "[b]"] and record["rec"] == {"k": 1.5, "d": "2020-01-02"}
+    target = tmp_path / "awkward.parquet"
+    written = run_query(out, AWKWARD, "--format", "parquet", "--output", str(target))
+    assert written.returncode == 0 and f"wrote 1 row to {target} (parquet)" in written.stderr
+    frame = pl.read_parquet(target)
+    assert frame["codes"].to_list() == [["a", "[b]"]]  # nested natively
+    assert frame["rec"].struct.field("k").to_list() == [1.5]
+    for fmt in ("csv", "json", "table"):
+        target = tmp_path / f"awkward.{fmt}"
+        written = run_query(out, AWKWARD, "--format", fmt, "--output", str(target))
+        assert written.returncode == 0 and written.stdout == ""
+        assert f"wrote 1 row to {target} ({fmt})" in written.stderr
+        assert "[/]" in target.read_text(encoding="utf-8")
+
+
+def test_query_fits_its_table_to_the_terminal(published):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    out, _ = published
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))  # 60 columns
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env |= {"TERM": "xterm", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "clusterobs.cli", "query", AWKWARD, "--output-dir", str(out)],
+        stdout=secondary, stderr=subprocess.PIPE, env=env, timeout=120,
+    )  # fmt: skip
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal is closed once everything is read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert done.returncode == 0, done.stderr
+    text = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode())  # styles are not characters
+    lines = text.splitlines()
+    assert lines and max(len(line) for line in lines) <= 60  # the 150-character column wraps
+    assert "[/]" in "".join(lines)
+
+
+EVERY_TYPE = r"""select 1::tinyint as ti, 170141183460469231731687303715884105727::hugeint as hi,
+    12.50::decimal(10, 2) as de, 'nan'::double as na, true as bo, date '2020-02-29' as da,
+    timestamptz '2020-01-01 00:00:00+00' as tz, time '12:30:00' as ti2, interval 3 day as iv,
+    '\xaa\x00a'::blob as bl, '00000000-0000-0000-0000-000000000001'::uuid as uu, '101'::bit as bi,
+    union_value(num := 2)::union(num int, str varchar) as un, array_value(1, 2) as ar,
+    [[1], []] as nested, null::int[] as nothing"""
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "parquet"])
+def test_query_exports_every_duckdb_type(published, tmp_path, fmt):
+    out, _ = published
+    target = tmp_path / f"types.{fmt}"
+    done = run_query(out, EVERY_TYPE, "--format", fmt, "--output", str(target))
+    assert done.returncode == 0, done.stderr
+    if fmt == "parquet":  # read back by DuckDB (Polars cannot read an interval column yet)
+        with duckdb.connect() as con:
+            row = con.execute("select * from read_parquet(?)", [str(target)]).fetchone()
+            names = [d[0] for d in con.description]
+        got = dict(zip(names, row, strict=True))
+        assert got["nested"] == [[1], []] and got["iv"] == timedelta(days=3)
+        assert got["hi"] == 170141183460469231731687303715884105727 and got["bl"] == b"\xaa\x00a"
+    elif fmt == "json":
+        [record] = json.loads(target.read_text())
+        assert record["hi"] == 170141183460469231731687303715884105727
+        assert (record["na"], record["bl"], record["nested"]) == ("NaN", "\\xAA\\x00a", [[1], []])
+        assert record["da"] == "2020-02-29" and record["uu"].endswith("0001")
+    elif fmt == "csv":
+        [row] = list(csv.DictReader(io.StringIO(target.read_text())))
+        assert (row["de"], row["bo"], row["nested"], row["nothing"]) == (
+            "12.5",
+            "true",
+            "[[1], []]",
+            "",
+        )
+    else:
+        assert "170141183460469231731687303715884105727" in target.read_text()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -249,7 +249,7 @@ def test_demo_stars_do_not_vanish_when_an_input_dataset_ends(published):
     with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
         rows = con.execute(
             """select star, year, count(*) filter (where is_star), count(*) filter (where is_star is null)
-               from marts.fct_cluster_stars where profile = 'eocic' and year between 2019 and 2023
+               from marts.fct_cluster_stars where star_profile = 'eocic' and year between 2019 and 2023
                and star in ('sme_performance', 'innovation_leader') group by all"""
         ).fetchall()
         earned = {(star, year): n for star, year, n, _ in rows}
@@ -259,8 +259,8 @@ def test_demo_stars_do_not_vanish_when_an_input_dataset_ends(published):
         # a region-wide star only ever goes to a cell with the specialisation star
         stray = con.execute(
             """select count(*) from marts.fct_cluster_stars as s
-               join marts.fct_cluster_stars as spec using (region_code, category_code, year, profile)
-               where s.profile = 'eocic' and s.star in ('sme_performance', 'innovation_leader')
+               join marts.fct_cluster_stars as spec using (region_code, category_code, year, star_profile)
+               where s.star_profile = 'eocic' and s.star in ('sme_performance', 'innovation_leader')
                and spec.star = 'specialisation' and s.is_star and not spec.is_star"""
         ).fetchone()[0]
         assert stray == 0

@@ -306,7 +306,7 @@ def test_clusters_matter_on_the_real_file_matches_an_independent_recomputation(s
     )
     stars = (
         read_polars(out / "parquet", "fct_cluster_stars")
-        .filter((pl.col("year") == year) & (pl.col("profile") == "eocic"))
+        .filter((pl.col("year") == year) & (pl.col("star_profile") == "eocic"))
         .group_by("region_code", "category_code")
         .agg(pl.col("is_star").fill_null(False).any().alias("specialised"))
     )
@@ -340,7 +340,7 @@ def test_clusters_matter_on_the_real_file_matches_an_independent_recomputation(s
         for measure, value in query(
             out,
             "select measure, value from marts.fct_clusters_matter "
-            "where profile = 'eocic' and year_start = ? and year_end = ?",
+            "where star_profile = 'eocic' and year_start = ? and year_end = ?",
             [year, year],
         )
     }

@@ -59,7 +59,7 @@ def strong_judgements(strong_years: set[int], years: list[int]) -> pl.DataFrame:
             "region_code": ["AT11"] * len(years),
             "category_code": ["T01"] * len(years),
             "year": years,
-            "profile": ["us-cmp-strong"] * len(years),
+            "star_profile": ["us-cmp-strong"] * len(years),
             "star": ["strong"] * len(years),
             "is_star": [y in strong_years for y in years],
         }
@@ -221,13 +221,17 @@ def region_trend_inputs(regions: list[str], scored_as: dict[str, str]) -> dict[s
         {
             "region_code": units,
             "dimension": ["overall"] * len(units),
-            "year_from": [2015] * len(units),
-            "year_to": [2021] * len(units),
+            "window_start": [2015] * len(units),
+            "window_end": [2021] * len(units),
             "index_change": [18.5] * len(units),
             "n_common_indicators": [12] * len(units),
             "break_reason": [None] * len(units),
         },
-        schema_overrides={"year_from": pl.Int16, "year_to": pl.Int16, "break_reason": pl.String},
+        schema_overrides={
+            "window_start": pl.Int16,
+            "window_end": pl.Int16,
+            "break_reason": pl.String,
+        },
     )
     return {
         "intermediate.int_region_year__totals": totals,

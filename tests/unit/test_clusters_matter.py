@@ -28,7 +28,7 @@ def stars(specialised: set[tuple[str, str, int]], cells: pl.DataFrame) -> pl.Dat
     """fct_cluster_stars of profile p: one star s, earned by the `specialised` (region, category, year)."""
     keys = cells.select("region_code", "category_code", "year").unique()
     return keys.with_columns(
-        pl.lit("p").alias("profile"),
+        pl.lit("p").alias("star_profile"),
         pl.lit("s").alias("star"),
         pl.Series(
             "is_star",
@@ -109,7 +109,7 @@ def clusters_matter(tmp_path, cells, specialised, **inputs) -> dict[tuple[str, i
     return {
         (r["measure"], r["year_start"], r["year_end"]): r
         for r in out.iter_rows(named=True)
-        if r["profile"] == "p"
+        if r["star_profile"] == "p"
     }
 
 
@@ -178,7 +178,7 @@ def test_a_wage_star_profile_states_the_premium_without_it(tmp_path):
     eocic = pl.concat(
         [
             keys.with_columns(
-                pl.lit("eocic").alias("profile"),
+                pl.lit("eocic").alias("star_profile"),
                 pl.lit(star).alias("star"),
                 pl.Series(
                     "is_star",
@@ -204,7 +204,7 @@ def test_a_wage_star_profile_states_the_premium_without_it(tmp_path):
             "staging.stg_bd_hgnace2_r3": demography(),
         },
     )
-    rows = {r["measure"]: r for r in out.iter_rows(named=True) if r["profile"] == "eocic"}
+    rows = {r["measure"]: r for r in out.iter_rows(named=True) if r["star_profile"] == "eocic"}
     assert rows["wage_premium"]["value"] == pytest.approx((100 * 0.20 + 300 * 0.10) / 400)
     # Without the wage star only T02's specialised cell counts: 22 000 / 20 000 - 1.
     assert rows["wage_premium_without_wage_stars"]["value"] == pytest.approx(0.10)
@@ -264,7 +264,7 @@ def test_the_comparison_of_an_empty_warehouse_says_what_to_do(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.fct_clusters_matter (profile varchar, measure varchar, year_start smallint, "
+            "create table marts.fct_clusters_matter (star_profile varchar, measure varchar, year_start smallint, "
             "year_end smallint, value double, note varchar, categories integer, specialised_cells integer)"
         )
         with pytest.raises(ClustersMatterError, match="run the pipeline on SBS data first"):

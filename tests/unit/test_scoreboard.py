@@ -247,10 +247,10 @@ def scoreboard_rows(tmp_path, scores, **options) -> dict[tuple[str, int, str], d
 
 
 def scoreboard_changes(tmp_path, scores, **options) -> dict[tuple[str, str, int, int], dict]:
-    """fct_scoreboard_changes rows by (region, dimension, year_from, year_to)."""
+    """fct_scoreboard_changes rows by (region, dimension, window_start, window_end)."""
     out = scoreboard_models(tmp_path, ["marts.fct_scoreboard_changes"], scores, **options)
     return {
-        (r["region_code"], r["dimension"], r["year_from"], r["year_to"]): r
+        (r["region_code"], r["dimension"], r["window_start"], r["window_end"]): r
         for r in out.iter_rows(named=True)
     }
 

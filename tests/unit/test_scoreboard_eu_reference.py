@@ -144,11 +144,11 @@ def test_a_change_indexes_both_years_against_the_eu_over_the_shared_indicators(t
     eu = {(2019, "k1"): ("EU27_2020", 0.5), (2020, "k1"): ("EU27_2020", 0.45)}
     change = scoreboard_changes(tmp_path, CHANGING_SET, eu=eu)["AT11", "overall", 2019, 2020]
     # shared: k1 (EU aggregate) and d1 (regions' average: 0.3 in 2019, 0.3 in 2020)
-    assert change["index_from"] == pytest.approx(100 * 0.8 / ((0.5 + 0.3) / 2))
-    assert change["index_to"] == pytest.approx(100 * 0.8 / ((0.45 + 0.3) / 2))
-    assert change["index_reference_from"] == "EU27_2020 + regions_average"
+    assert change["index_start"] == pytest.approx(100 * 0.8 / ((0.5 + 0.3) / 2))
+    assert change["index_end"] == pytest.approx(100 * 0.8 / ((0.45 + 0.3) / 2))
+    assert change["index_reference_start"] == "EU27_2020 + regions_average"
     assert change["composite_change"] == pytest.approx(0.0)
-    assert change["index_change"] == pytest.approx(change["index_to"] - change["index_from"])
+    assert change["index_change"] == pytest.approx(change["index_end"] - change["index_start"])
 
 
 def test_without_any_aggregate_the_indices_are_as_before(tmp_path):

@@ -24,7 +24,7 @@ def test_a_change_is_taken_over_the_indicators_both_years_share(tmp_path):
     assert overall["n_catalogue_indicators"] == 3 and overall["coverage"] == pytest.approx(2 / 3)
     # 2019 over k1 and d1 only: knowledge 1.0, demand 0.6 -> 0.8; 2020: 0.8. (Over all of 2019's
     # indicators the composite was 0.75, and the change would read +0.05 for an indicator leaving.)
-    assert overall["previous_year"] == 2019 and overall["change_indicators"] == 2
+    assert overall["previous_year"] == 2019 and overall["change_common_indicators"] == 2
     assert overall["change_since_previous"] == pytest.approx(0.0)
     assert overall["change_break_reason"] is None
     knowledge = rows["AT11", 2020, "knowledge_and_skills"]
@@ -38,9 +38,9 @@ def test_the_changes_mart_indexes_both_years_over_the_same_indicators(tmp_path):
     # the regions' overall composites over k1 and d1: 2019 (0.8, 0.3, 0.2), 2020 (0.8, 0.3, 0.05)
     before, after = (0.8, 0.3, 0.2), (0.8, 0.3, 0.05)
     assert change["n_common_indicators"] == 2 and change["common_coverage"] == pytest.approx(2 / 3)
-    assert change["index_from"] == pytest.approx(100 * 0.8 / (sum(before) / 3))
-    assert change["index_to"] == pytest.approx(100 * 0.8 / (sum(after) / 3))
-    assert change["index_change"] == pytest.approx(change["index_to"] - change["index_from"])
+    assert change["index_start"] == pytest.approx(100 * 0.8 / (sum(before) / 3))
+    assert change["index_end"] == pytest.approx(100 * 0.8 / (sum(after) / 3))
+    assert change["index_change"] == pytest.approx(change["index_end"] - change["index_start"])
     assert change["composite_change"] == pytest.approx(0.0) and change["break_reason"] is None
 
 
