@@ -92,10 +92,10 @@ def longest_window(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
     """The longest trend window (of at least two years) with an employment growth difference, latest first."""
     row = con.execute(
         """
-        select year_start, year_end from marts.fct_clusters_matter
+        select window_start, window_end from marts.fct_clusters_matter
         where measure = 'employment_growth_difference_pp' and value is not null
-            and year_end - year_start >= 2
-        order by year_end - year_start desc, year_end desc
+            and window_end - window_start >= 2
+        order by window_end - window_start desc, window_end desc
         limit 1
         """
     ).fetchone()
@@ -103,9 +103,9 @@ def longest_window(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
 
 
 def figures(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int, int], tuple]:
-    """(profile, measure, year_start, year_end) -> (value, note, categories, specialised_cells)."""
+    """(profile, measure, window_start, window_end) -> (value, note, categories, specialised_cells)."""
     rows = con.execute(
-        "select star_profile, measure, year_start, year_end, value, note, categories, specialised_cells "
+        "select star_profile, measure, window_start, window_end, value, note, categories, specialised_cells "
         "from marts.fct_clusters_matter"
     ).fetchall()
     if not rows:

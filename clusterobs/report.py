@@ -1,6 +1,6 @@
-"""`clusterobs report`: one self-contained static HTML page for a region (or Europe-wide) from the published
-warehouse: its star clusters, most specialised clusters, scoreboard against its peers and employment
-trends. Charts are Vega-Lite specs made with Altair, drawn in the browser by the Vega JavaScript bundled
+"""`clusterobs report`: one self-contained static HTML page for a region, a cluster category (or Europe-wide)
+from the published warehouse: star clusters, specialisation, maps, the scoreboard against peers and
+employment trends. Charts are Vega-Lite specs made with Altair, drawn in the browser by the Vega JavaScript bundled
 into the page (vl-convert), over a static SVG of the same chart rendered at build time: the page needs
 no network and shows the charts even with JavaScript off."""
 
@@ -8,140 +8,30 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
 
-import altair as alt
 import duckdb
 import vl_convert as vlc
 
-BREAK_YEAR = 2020.5  # SBS legacy (to 2020) / EBS (from 2021) regime change, marked on trend charts
-LABEL_LIMIT = 420  # pixels of an axis or legend label before Vega cuts it with "..."
-EU_100_NOTE = (
-    "EU = 100: Eurostat's EU aggregate where the extracts carry it, else the regions' average "
-    "(each bar's tooltip says which: index_reference)."
+from clusterobs import report_maps
+from clusterobs.report_category import category_sections
+from clusterobs.report_charts import (
+    EU_100_NOTE,
+    scoreboard_chart,
+    specialisation_chart,
+    trend_chart,
+)
+from clusterobs.report_data import (
+    Link,
+    ReportError,
+    Resolver,
+    Section,
+    map_version,
+    region_names,
+    rows,
+    stars_text,
 )
 
-
-class ReportError(ValueError):
-    """The report cannot be made (unknown region, nothing published for it); the message says why."""
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    note: str
-    table: list[dict] | None = None
-    chart: dict | None = None
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    """Query result as a list of dicts."""
-    result = con.execute(sql, params or [])
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-
-
-def stars_text(row: dict) -> str:
-    return "★" * int(row.get("star_count") or 0)
-
-
-def specialisation_chart(data: list[dict], label: str) -> dict:
-    """Horizontal bars of the location quotients, LQ 2 (the classic star threshold) marked."""
-    base = alt.Chart(alt.Data(values=data))
-    bars = base.mark_bar().encode(
-        x=alt.X("lq:Q", title="location quotient"),
-        # whole labels (Vega cuts them at 180 px): "Distribution and electronic commerce" ...
-        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        tooltip=[
-            f"{label}:N",
-            alt.Tooltip("lq:Q", format=".2f"),
-            alt.Tooltip("employment:Q", title="persons employed", format=",.0f"),
-        ],
-    )
-    rule = alt.Chart(alt.Data(values=[{"lq": 2}])).mark_rule(strokeDash=[4, 4]).encode(x="lq:Q")
-    return (bars + rule).properties(width=520, height=18 * max(len(data), 1)).to_dict()
-
-
-def scoreboard_chart(data: list[dict], highlight: str | None = None) -> dict:
-    """Grouped bars: each scoreboard dimension's index (EU = 100) per region, the
-    `highlight` region in colour and the others grey (all in colour without one), each bar labelled with
-    the indicators behind it."""
-    for row in data:
-        row["indicators"] = f"{row['n_indicators']} of {row['n_catalogue_indicators']} indicators"
-        row["is_highlighted"] = highlight is None or row["region_name"] == highlight
-    base = alt.Chart(alt.Data(values=data)).encode(
-        # by value, highest first (an alphabetical order of native names puts Česko and Österreich last)
-        y=alt.Y(
-            "region_name:N",
-            title=None,
-            sort=alt.EncodingSortField(field="composite_index", op="max", order="descending"),
-            axis=alt.Axis(labelLimit=LABEL_LIMIT),
-        ),
-        x=alt.X("composite_index:Q", title="index (EU = 100)"),
-    )
-    bars = base.mark_bar().encode(
-        color=alt.condition("datum.is_highlighted", alt.value("#1f77b4"), alt.value("#b0b0b0")),
-        tooltip=[
-            "region_name:N",
-            "dimension_label:N",
-            alt.Tooltip("composite_index:Q", title="index", format=".1f"),
-            alt.Tooltip("index_reference:N", title="100 ="),
-            "indicators:N",
-        ],
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=10, color="#555").encode(
-        text="indicators:N"
-    )
-    return (
-        alt.layer(bars, labels)
-        .properties(width=420)
-        .facet(
-            row=alt.Row(
-                "dimension_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
-            )
-        )
-        .to_dict()
-    )
-
-
-def trend_chart(data: list[dict], series: str) -> dict:
-    """Employment lines by year, the 2020/2021 SBS regime change marked; a log scale where the series
-    differ by more than a factor of ten (a linear one would flatten the small ones), the year axis
-    spanning the data only."""
-    values = [r["employment"] for r in data if r["employment"]]
-    years = [r["year"] for r in data]
-    spread = max(values) / min(values) if values and min(values) > 0 else 1
-    scale = alt.Scale(type="log") if spread > 10 else alt.Scale(zero=False)
-    lines = (
-        alt.Chart(alt.Data(values=data))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                "year:Q",
-                axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[min(years, default=0), max(years, default=0)], nice=False),
-                title=None,
-            ),
-            y=alt.Y(
-                "employment:Q",
-                title="persons employed" + (" (log scale)" if spread > 10 else ""),
-                scale=scale,
-                axis=alt.Axis(format="~s"),
-            ),
-            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(labelLimit=LABEL_LIMIT)),
-            tooltip=[
-                f"{series}:N",
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("employment:Q", title="persons employed", format=",.0f"),
-            ],
-        )
-    )
-    rule = (
-        alt.Chart(alt.Data(values=[{"year": BREAK_YEAR, "label": "SBS regime change"}]))
-        .mark_rule(strokeDash=[4, 4], color="grey")
-        .encode(x="year:Q")
-    )
-    return (lines + rule).properties(width=620, height=280).to_dict()
+__all__ = ["ReportError", "build_report", "html_table"]
 
 
 def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, list[Section]]:
@@ -169,7 +59,7 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
     )
     star_table = [
         {
-            "cluster": c["category_name"],
+            "cluster": Link(c["category_name"], "category", c["category_code"]),
             "stars": stars_text(c),
             "persons employed": f"{round(c['employment'] or 0):,}",
             "LQ": f"{c['lq'] or 0:.2f}",
@@ -229,6 +119,17 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
            order by category_name, year""",
         [region, leaders],
     )
+    country = region[:2]
+    star_counts = dict(
+        con.execute(
+            """select region_code, count(*) filter (where star_count > 0)
+               from marts.fct_cluster_region_year
+               where year = ? and left(region_code, 2) = ? and category_type = 'traded'
+                   and length(region_code) = 4
+               group by region_code""",
+            [year, country],
+        ).fetchall()
+    )
     title = f"{names[0]['region_name']} ({region})"
     return title, [
         Section(
@@ -236,6 +137,14 @@ def region_sections(con: duckdb.DuckDBPyConnection, region: str) -> tuple[str, l
             "Traded cluster categories with at least one classic star "
             "(size, specialisation, focus), most stars first.",
             table=star_table,
+        ),
+        Section(
+            f"Star clusters across the country, {year}",
+            f"Traded categories with at least one star in each NUTS-2 region of {country}; "
+            f"{names[0]['region_name']} outlined. {report_maps.OUTERMOST_NOTE}",
+            chart=report_maps.star_map(
+                star_counts, region_names(con), map_version(con), country, region
+            ),
         ),
         Section(
             f"Most specialised clusters, {year}",
@@ -272,7 +181,8 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
         raise ReportError("the published warehouse has no cluster data: run `clusterobs run` first")
     starred = rows(
         con,
-        """select region_name, country_name, category_name, star_count, employment, lq
+        """select region_code, region_name, country_name, category_code, category_name, star_count,
+                  employment, lq
            from analyst.v_cluster_region_year
            where year = ? and category_type = 'traded' and star_count = 3
            order by lq desc limit 25""",
@@ -280,9 +190,9 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
     )
     star_table = [
         {
-            "region": r["region_name"],
+            "region": Link(r["region_name"], "region", r["region_code"]),
             "country": r["country_name"],
-            "cluster": r["category_name"],
+            "cluster": Link(r["category_name"], "category", r["category_code"]),
             "stars": stars_text(r),
             "persons employed": f"{round(r['employment'] or 0):,}",
             "LQ": f"{r['lq'] or 0:.2f}",
@@ -304,6 +214,16 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
                group by year having count(*) filter (where withheld_reason is null) >= count(*) / 2
            )""",
     )[0]["year"]
+    performance = dict(
+        con.execute(
+            """select regions.region_code, scores.performance_group
+               from marts.dim_region as regions
+               join marts.fct_ecosystem_scoreboard as scores
+                   on scores.region_code = coalesce(regions.scoreboard_region_code, regions.region_code)
+               where regions.nuts_level = 2 and scores.dimension = 'overall' and scores.year = ?""",
+            [scoreboard_year],
+        ).fetchall()
+    )
     groups = rows(
         con,
         """select country_name as region_name, 'Overall (country average)' as dimension_label,
@@ -349,6 +269,16 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
             chart=scoreboard_chart(groups) if groups else None,
         ),
         Section(
+            f"Ecosystem performance groups, {scoreboard_year}",
+            "Each NUTS-2 region's overall performance group (leader above 125, strong above 100, "
+            "moderate above 70, emerging below; EU = 100); in BE, DE and the UK the NUTS-1 region's "
+            "(setting scoreboard.nuts1_countries). Regions without an adequately covered composite are "
+            f"not scored. {report_maps.OUTERMOST_NOTE}",
+            chart=report_maps.groups_map(performance, region_names(con), map_version(con))
+            if performance
+            else None,
+        ),
+        Section(
             "Employment trends",
             "European employment of the five largest traded categories; the "
             "dashed line marks the 2020/2021 change of SBS regulation.",
@@ -357,36 +287,85 @@ def europe_sections(con: duckdb.DuckDBPyConnection) -> tuple[str, list[Section]]
     ]
 
 
-def html_table(data: list[dict]) -> str:
+def html_table(data: list[dict], resolve: Resolver | None = None) -> str:
+    """The rows as an HTML table, every value escaped; a Link cell is a link where `resolve` gives one."""
     if not data:
         return "<p class='empty'>None.</p>"
     head = "".join(f"<th>{html.escape(str(k))}</th>" for k in data[0])
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
+        "<tr>" + "".join(f"<td>{html_cell(v, resolve)}</td>" for v in row.values()) + "</tr>"
         for row in data
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def build_report(con: duckdb.DuckDBPyConnection, region: str | None = None) -> str:
-    """The report page (HTML text) for `region`, or Europe-wide when None."""
-    title, sections = region_sections(con, region) if region else europe_sections(con)
+def html_cell(value, resolve: Resolver | None) -> str:
+    text = html.escape(str(value))
+    if isinstance(value, Link) and resolve is not None:
+        href = resolve(value.kind, value.code)
+        if href:
+            return f"<a href='{html.escape(href)}'>{text}</a>"
+    return text
+
+
+def report_sections(
+    con: duckdb.DuckDBPyConnection, region: str | None = None, category: str | None = None
+) -> tuple[str, list[Section]]:
+    """(title, sections) of the page for `region`, or for `category`, or Europe-wide when neither."""
+    if region and category:
+        raise ReportError("a report is for a region or for a category, not both")
+    if category:
+        return category_sections(con, category)
+    return region_sections(con, region) if region else europe_sections(con)
+
+
+def published_stamp(con: duckdb.DuckDBPyConnection) -> str:
+    """'run <id>' of the published run (or 'unpublished warehouse')."""
     run = rows(
         con,
         "select run_id, finished_at from meta.load_runs where status = 'published' "
         "order by finished_at desc limit 1",
     )
-    stamp = f"run {run[0]['run_id']}" if run else "unpublished warehouse"
+    return f"run {run[0]['run_id']}" if run else "unpublished warehouse"
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, region: str | None = None, category: str | None = None
+) -> str:
+    """The report page (HTML text) for `region`, or for `category`, or Europe-wide when neither: one
+    self-contained file, the Vega bundle inlined and each chart's static SVG drawn in."""
+    title, sections = report_sections(con, region, category)
+    intro = (
+        f"clusterobs cluster and ecosystem report, {published_stamp(con)}. Source: Eurostat regional "
+        "business statistics; methods in the project's docs."
+    )
+    return render_page(title, sections, intro, f"<script>{vlc.javascript_bundle()}</script>")
+
+
+def render_page(
+    title: str,
+    sections: list[Section],
+    intro: str,
+    vega_script: str,
+    resolve: Resolver | None = None,
+    static_svg: bool = True,
+    header: str = "",
+    footer: str = "",
+) -> str:
+    """A page of sections: tables (links where `resolve` gives them), charts drawn by Vega from inlined
+    specs (`vega_script` loads the bundle) over their static SVG when `static_svg`; `header` and
+    `footer` are HTML placed around the sections."""
     parts, specs = [], {}
     for number, section in enumerate(sections, 1):
         body = f"<p class='note'>{html.escape(section.note)}</p>"
         if section.table is not None:
-            body += html_table(section.table)
+            body += html_table(section.table, resolve)
         if section.chart is not None:
             chart_id = f"chart-{number}"
             specs[chart_id] = section.chart
-            fallback = vlc.vegalite_to_svg(section.chart)
-            body += f"<div class='chart' id='{chart_id}'>{fallback}</div>"
+            fallback = vlc.vegalite_to_svg(section.chart) if static_svg else ""
+            kind = "chart map" if report_maps.is_map(section.chart) else "chart"
+            body += f"<div class='{kind}' id='{chart_id}'>{fallback}</div>"
         elif section.table is None:
             body += "<p class='empty'>No data.</p>"
         parts.append(f"<section><h2>{html.escape(section.title)}</h2>{body}</section>")
@@ -404,13 +383,15 @@ body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
 table {{ border-collapse: collapse; margin: 0.5rem 0; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }}
 .note {{ color: #555; }} .chart {{ margin: 0.5rem 0 1.5rem; }}
+nav, footer {{ color: #555; font-size: 0.9rem; }}
 </style></head>
 <body>
+{header}
 <h1>{html.escape(title)}</h1>
-<p class="note">clusterobs cluster and ecosystem report, {html.escape(stamp)}. Source: Eurostat regional
-business statistics; methods in the project's docs.</p>
+<p class="note">{html.escape(intro)}</p>
 {"".join(parts)}
-<script>{vlc.javascript_bundle()}</script>
+{footer}
+{vega_script}
 <script>{script}</script>
 </body></html>
 """

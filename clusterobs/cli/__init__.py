@@ -2,7 +2,7 @@
 
 - run_commands: run, ingest, validate (the flows, through flow_runs: output modes, the writer lock,
   this command's Prefect API; summaries: what they print at the end)
-- read_commands: query, dictionary, report, clusters-matter (no Prefect, GX, Polars or pyarrow)
+- read_commands: query, dictionary, report, site, clusters-matter (no Prefect, GX, Polars or pyarrow)
 - demo_commands: generate-demo
 - server_commands: server start, stop, status
 
@@ -27,6 +27,7 @@ app.command("validate")(run_commands.validate)
 app.command("query")(read_commands.query)
 app.command("dictionary")(read_commands.dictionary)
 app.command("report")(read_commands.report)
+app.command("site")(read_commands.site)
 app.command("clusters-matter")(read_commands.clusters_matter)
 app.command("generate-demo")(demo_commands.generate_demo)
 app.add_typer(server_commands.server_app, name="server")

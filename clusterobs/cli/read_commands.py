@@ -187,23 +187,61 @@ def report(
     region: Annotated[
         str | None, typer.Option(help="NUTS-2 code of the region (default: a Europe-wide report)")
     ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            help="a cluster category or emerging industry code (T01-T51, E01-E10): its map"
+        ),
+    ] = None,
     output: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
     output_dir: Annotated[
         Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
     ] = Path("output"),
 ) -> None:
-    """Write a self-contained static HTML report (star clusters, specialisation, scoreboard, trends)."""
+    """Write a self-contained static HTML report (star clusters, specialisation, maps, scoreboard, trends)
+    for a region, a category or Europe."""
 
     from clusterobs.report import ReportError, build_report
 
     with published_warehouse(output_dir) as con:
         try:
-            page = build_report(con, region)
+            page = build_report(con, region, category)
         except ReportError as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2) from None
     output.write_text(page, encoding="utf-8")
     console.print(f"wrote {output} ({len(page) / 1e6:.1f} MB, self-contained)")
+
+
+def site(
+    output: Annotated[
+        Path, typer.Option(help="the folder to write the atlas into (replaced whole)")
+    ] = Path("atlas"),
+    output_dir: Annotated[
+        Path, typer.Option(help="folder of the published warehouse", envvar="CLUSTEROBS_OUTPUT_DIR")
+    ] = Path("output"),
+) -> None:
+    """Write the cluster atlas: static pages browsed offline (an index with the map of Europe and a
+    search, a page per region and per cluster category, linked both ways). Open <output>/index.html."""
+    from rich.progress import Progress
+
+    from clusterobs.report_data import ReportError
+    from clusterobs.site import build_site
+
+    with published_warehouse(output_dir) as con, Progress(console=console, transient=True) as bar:
+        task = bar.add_task("writing the atlas", total=None)
+        try:
+            written = build_site(
+                con, output, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        except ReportError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+    console.print(
+        f"wrote {written['pages']:,} pages ({written['bytes'] / 1e6:.1f} MB) to {escape(str(output))}: "
+        f"open {escape(str(output / 'index.html'))}",
+        soft_wrap=True,
+    )
 
 
 def clusters_matter(

@@ -19,7 +19,7 @@
 --                                  the mapping's weights; NULL with the reason where the data do not break down
 --   frontier_firms_difference      never computable: firm-level productivity is not in Eurostat's regional tables
 -- seed_value is the Observatory's figure the measure stands beside (its 13.5 % for each premium; its fast-growing
--- start-ups for birth_rate_difference, the closest measure Eurostat has). Levels are per year (year_start = year_end).
+-- start-ups for birth_rate_difference, the closest measure Eurostat has). Levels are per year (window_start = window_end).
 -- Sums are exact (DECIMAL) so that a rerun on the same data gives the same bits whatever the row order.
 -- One row per star profile x measure x year or window.
 with cells as (
@@ -217,7 +217,7 @@ category_demography as (
 -- (the specialised cells' employment) and how the two are compared: `ratio` (specialised / other - 1) or
 -- `points` (100 x the difference).
 category_comparisons as (
-    select profile, 'wage_premium' as measure, 'ratio' as kind, year as year_start, year as year_end,
+    select profile, 'wage_premium' as measure, 'ratio' as kind, year as window_start, year as window_end,
         wage_specialised as specialised, wage_other as other, weight, specialised_cells, other_cells,
     from category_pay
     union all
@@ -267,8 +267,8 @@ comparisons as (
     select
         profile,
         measure,
-        year_start,
-        year_end,
+        window_start,
+        window_end,
         sum((comparable_weight * difference)::decimal(38, 12))::double
             / sum(comparable_weight::decimal(38, 12))::double as value,
         sum((comparable_weight * specialised)::decimal(38, 12))::double
@@ -279,12 +279,12 @@ comparisons as (
         sum(specialised_cells) filter (where difference is not null) as specialised_cells,
         sum(other_cells) filter (where difference is not null) as other_cells,
     from compared
-    group by profile, measure, year_start, year_end
+    group by profile, measure, window_start, window_end
 ),
 
 level_rows as (
     select
-        shares.profile, 'jobs_share' as measure, shares.year as year_start, shares.year as year_end,
+        shares.profile, 'jobs_share' as measure, shares.year as window_start, shares.year as window_end,
         shares.specialised_employment / totals.total_employment as value,
         shares.specialised_employment as specialised_value, totals.total_employment as other_value,
         shares.specialised_cells, shares.other_cells,
@@ -293,7 +293,7 @@ level_rows as (
     left join totals using (year)
     union all by name
     select
-        shares.profile, 'wages_share' as measure, shares.year as year_start, shares.year as year_end,
+        shares.profile, 'wages_share' as measure, shares.year as window_start, shares.year as window_end,
         shares.specialised_wages_meur / totals.total_wages_meur as value,
         shares.specialised_wages_meur as specialised_value, totals.total_wages_meur as other_value,
         shares.specialised_cells, shares.other_cells,
@@ -302,7 +302,7 @@ level_rows as (
     left join totals using (year)
     union all by name
     select
-        profile, 'wage_premium_all_cells' as measure, year as year_start, year as year_end,
+        profile, 'wage_premium_all_cells' as measure, year as window_start, year as window_end,
         specialised_value / other_value - 1 as value, specialised_value, other_value,
         'star cells against all other cells, industries mixed' as note,
     from all_cells_premium
@@ -310,7 +310,7 @@ level_rows as (
 
 -- The demography measures for every profile and year, computed or not (the note says why not).
 demography_spine as (
-    select years.profile, measures.measure, years.year as year_start, years.year as year_end,
+    select years.profile, measures.measure, years.year as window_start, years.year as window_end,
     from years
     cross join (values ('high_growth_share_difference'), ('birth_rate_difference')) as measures (measure)
 ),
@@ -330,13 +330,13 @@ comparison_rows as (
     from (
         select * from comparisons where measure not in (select measure from demography_spine)
         union all by name
-        select * from demography_spine left join comparisons using (profile, measure, year_start, year_end)
+        select * from demography_spine left join comparisons using (profile, measure, window_start, window_end)
     ) as rows
 ),
 
 frontier_rows as (
     select
-        profile, 'frontier_firms_difference' as measure, year as year_start, year as year_end,
+        profile, 'frontier_firms_difference' as measure, year as window_start, year as window_end,
         'not computable: frontier firms are defined on firm-level productivity (the Observatory used Orbis), '
             || 'which Eurostat''s regional tables do not carry' as note,
     from years
@@ -361,8 +361,8 @@ final as (
     select
         rows.profile as star_profile,
         rows.measure,
-        rows.year_start::smallint as year_start,
-        rows.year_end::smallint as year_end,
+        rows.window_start::smallint as window_start,
+        rows.window_end::smallint as window_end,
         rows.value::double as value,
         rows.specialised_value::double as specialised_value,
         rows.other_value::double as other_value,

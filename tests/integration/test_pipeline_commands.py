@@ -181,23 +181,36 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 
+# (region, category) -> charts, of which maps, paths the smallest map draws at least (its regions and the
+# countries' outlines), and a word of the page's title
+REPORTS = {
+    ("HR05", None): (4, 1, 5, "Grad Zagreb"),  # Croatia: 4 NUTS-2 regions and its outline
+    (None, None): (4, 1, 300, "Europe"),  # every NUTS-2 region of the mainland
+    (None, "T05"): (2, 1, 100, "Biopharmaceuticals"),  # the regions of the demo's ten countries
+}
+
+
 @pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CLUSTEROBS_REQUIRE_BROWSER"),
     reason="needs Debian's chromium package (installed by .ci/run): apt-get install chromium",
 )
-@pytest.mark.parametrize("region", ["HR05", None], ids=["region", "europe"])
-def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path, region):
+@pytest.mark.parametrize("region, category", list(REPORTS), ids=["region", "europe", "category"])
+def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path, region, category):
     from playwright.sync_api import sync_playwright
 
     from clusterobs.report import build_report
 
     out, _ = published
+    expected_charts, expected_maps, expected_paths, title_word = REPORTS[region, category]
     with duckdb.connect(str(out / "clusterobs.duckdb"), read_only=True) as con:
-        page_html = build_report(con, region)
+        page_html = build_report(con, region, category)
     path = tmp_path / "report.html"
     path.write_text(page_html, encoding="utf-8")
     # Self-contained: the browser below fails the test on any request that is not the file itself.
-    assert page_html.count("<svg") >= 3  # static fallbacks, drawn before any JavaScript runs
+    assert (
+        page_html.count("<svg") >= expected_charts
+    )  # static fallbacks, drawn before any JavaScript
+    assert page_html.count("© EuroGeographics for the administrative boundaries") >= expected_maps
     problems = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -222,11 +235,18 @@ def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path
         marks = page.evaluate(
             "document.querySelectorAll('.chart svg.marks path, .chart svg.marks line').length"
         )
+        maps = page.evaluate("document.querySelectorAll('.chart.map.vega-embed').length")
+        # every map draws its regions: a path per region of the country (region) or of Europe
+        shapes = page.evaluate(
+            "Math.min(...[...document.querySelectorAll('.chart.map')]"
+            ".map(m => m.querySelectorAll('svg.marks path').length))"
+        )
         title = page.title()
         browser.close()
     assert problems == []
-    assert charts == 3 and marks > 20
-    assert ("Grad Zagreb" if region else "Europe") in title
+    assert charts == expected_charts and marks > 20
+    assert maps == expected_maps and shapes >= expected_paths
+    assert title_word in title
 
 
 def test_dictionary_and_report_import_no_prefect_gx_polars_or_pyarrow(published, tmp_path):

@@ -340,7 +340,7 @@ def test_clusters_matter_on_the_real_file_matches_an_independent_recomputation(s
         for measure, value in query(
             out,
             "select measure, value from marts.fct_clusters_matter "
-            "where star_profile = 'eocic' and year_start = ? and year_end = ?",
+            "where star_profile = 'eocic' and window_start = ? and window_end = ?",
             [year, year],
         )
     }

@@ -95,7 +95,7 @@ def demography(rows: list[tuple] | None = None) -> pl.DataFrame:
 
 
 def clusters_matter(tmp_path, cells, specialised, **inputs) -> dict[tuple[str, int, int], dict]:
-    """fct_clusters_matter rows of profile p by (measure, year_start, year_end)."""
+    """fct_clusters_matter rows of profile p by (measure, window_start, window_end)."""
     frames = {
         "intermediate.int_cluster_region_year__measured": cells,
         "marts.fct_cluster_stars": stars(specialised, inputs.pop("star_cells", cells)),
@@ -107,7 +107,7 @@ def clusters_matter(tmp_path, cells, specialised, **inputs) -> dict[tuple[str, i
     }
     out = model_output(tmp_path, "marts.fct_clusters_matter", frames)
     return {
-        (r["measure"], r["year_start"], r["year_end"]): r
+        (r["measure"], r["window_start"], r["window_end"]): r
         for r in out.iter_rows(named=True)
         if r["star_profile"] == "p"
     }
@@ -264,8 +264,8 @@ def test_the_comparison_of_an_empty_warehouse_says_what_to_do(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.fct_clusters_matter (star_profile varchar, measure varchar, year_start smallint, "
-            "year_end smallint, value double, note varchar, categories integer, specialised_cells integer)"
+            "create table marts.fct_clusters_matter (star_profile varchar, measure varchar, window_start smallint, "
+            "window_end smallint, value double, note varchar, categories integer, specialised_cells integer)"
         )
         with pytest.raises(ClustersMatterError, match="run the pipeline on SBS data first"):
             comparison_markdown(con)

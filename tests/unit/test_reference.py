@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import polars as pl
+import pytest
 
 from ..conftest import PROJECT_ROOT
 
@@ -185,3 +186,34 @@ def test_every_region_links_to_every_later_version():
             absent = regions.filter(pl.col("country_code").is_in(not_listed.get(later, set())))
             assert unlinked == set(absent["nuts_code"]), (version, later)
     assert COUNTRIES[2021] - COUNTRIES[2024] == NON_EU_2016
+
+
+def build_reference_script():
+    spec = importlib.util.spec_from_file_location(
+        "build_reference_shapes", PROJECT_ROOT / "scripts" / "build_reference.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_map_shapes_are_current(shared_dir):
+    for name, text in build_reference_script().shape_files(shared_dir / "reference").items():
+        assert text == (REFERENCE / name).read_text(encoding="utf-8"), (
+            f"data/reference/{name} is stale: run `uv run python scripts/build_reference.py`"
+        )
+
+
+@pytest.mark.parametrize("version", [2016, 2021, 2024])
+def test_every_nuts2_region_has_a_shape_with_the_acknowledgement(version):
+    import json
+
+    shapes = json.loads((REFERENCE / f"nuts_{version}_shapes.geojson").read_text(encoding="utf-8"))
+    assert shapes["acknowledgement"] == "© EuroGeographics for the administrative boundaries"
+    drawn = {f["id"] for f in shapes["features"] if f["properties"]["level"] == 2}
+    regions = nuts(version).filter((pl.col("nuts_level") == 2) & ~pl.col("is_extra_regio"))
+    missing = set(regions["nuts_code"]) - drawn
+    assert not missing, f"NUTS {version} regions without a shape: {sorted(missing)}"
+    countries = {f["id"] for f in shapes["features"] if f["properties"]["level"] == 0}
+    assert set(regions["country_code"]) <= countries
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in shapes["features"])

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 
 from clusterobs.paths import REFERENCE_DIR
-from clusterobs.report import LABEL_LIMIT, html_table, specialisation_chart, trend_chart
+from clusterobs.report import html_table
+from clusterobs.report_charts import LABEL_LIMIT, specialisation_chart, trend_chart
 
 
 def layer_encoding(spec: dict, mark: str) -> dict:
