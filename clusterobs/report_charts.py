@@ -109,4 +109,8 @@ def trend_chart(data: list[dict], series: str) -> dict:
         .mark_rule(strokeDash=[4, 4], color="grey")
         .encode(x="year:Q")
     )
-    return (lines + rule).properties(width=620, height=280).to_dict()
+    # the regime change is marked only where the years reach both sides of it (else it would sit
+    # outside the axis: a real 2008-2015 extract)
+    straddles = bool(years) and min(years) < BREAK_YEAR < max(years)
+    layers = [lines, rule] if straddles else [lines]
+    return alt.layer(*layers).properties(width=620, height=280).to_dict()

@@ -48,3 +48,17 @@ def test_nace_sections_are_in_sentence_case_as_eurostat_writes_them():
     assert labels["A"] == "Agriculture, forestry and fishing"
     assert labels["G"] == "Wholesale and retail trade; repair of motor vehicles and motorcycles"
     assert not any(" And " in label or " Of " in label for label in nace["nace_label"])
+
+
+def test_the_sbs_break_is_marked_only_within_the_years_shown():
+    def rules(first: int, last: int) -> int:
+        data = [
+            {"category_name": "Tobacco", "year": y, "employment": 100.0}
+            for y in range(first, last + 1)
+        ]
+        return sum(
+            "rule" in str(layer["mark"]) for layer in trend_chart(data, "category_name")["layer"]
+        )
+
+    assert rules(2015, 2023) == 1
+    assert rules(2008, 2015) == 0  # a real 2017-vintage extract ends before the 2020/2021 change
