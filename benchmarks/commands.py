@@ -16,7 +16,9 @@ and the pandas parse + location-quotient script (benchmarks/pipeline.py), as who
 
 The split comes from the command itself (setting `timings_file`): start-up = process start to the flow's
 code loaded; API = finding or starting the Prefect API; work = the flow; the rest (stopping a temporary
-server, printing) is the whole minus those. Results: benchmarks/results/commands.json and commands.md.
+server, printing) is the whole minus those. Peak RSS is the command's process tree's (with the temporary
+server it starts; a reused server runs apart and is not counted), from benchmarks/measuring.py.
+Results: benchmarks/results/commands.json and commands.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measuring import measured  # benchmarks/measuring.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,23 +51,19 @@ OUT = "{out}"  # in a command: a new output folder for each run (an ingest of th
 
 
 def timed(command: list[str], env: dict[str, str]) -> dict:
-    """Wall seconds, peak RSS (MB) and the command's own split of one command in a fresh process."""
+    """Wall seconds, peak RSS (MB, its process tree) and the command's own split, in a fresh process."""
     with tempfile.TemporaryDirectory() as work:
         command = [str(Path(work) / "out") if arg == OUT else arg for arg in command]
         timings = Path(work) / "timings.json"
         env = {**env, "CLUSTEROBS_TIMINGS_FILE": str(timings)}
-        started = time.perf_counter()
-        with tempfile.TemporaryFile("w+") as err:
-            proc = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=err, text=True, cwd=ROOT, env=env
-            )
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - started
-            if os.waitstatus_to_exitcode(status) != 0:
-                err.seek(0)
-                raise SystemExit(f"{' '.join(command)} failed:\n{err.read()[-3000:]}")
+        run = measured(command, env=env)
         split = json.loads(timings.read_text()) if timings.exists() else {}
-    result = {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    seconds = run.seconds
+    result = {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(run.peak_rss_mb),
+        "largest_process_rss_mb": round(run.largest_process_rss_mb),
+    }
     if split:
         startup = split["imports_seconds"] or 0.0
         result |= {
@@ -217,17 +217,19 @@ def markdown(result: dict) -> str:
         "",
         f"Best of {result['runs']} runs; measured {result['date']}. Start-up = process start to the flow's code",
         "loaded (interpreter, imports, configuration checks); API = finding or starting Prefect's API;",
-        "work = the flow; rest = stopping a temporary server, printing.",
+        "work = the flow; rest = stopping a temporary server, printing. Peak RSS: the command's process",
+        "tree (a temporary Prefect server included; a reused one runs apart), sampled, and never below",
+        "its largest process's own high-water mark (wait4), given beside it.",
         "",
-        "| command | Prefect API | whole s | start-up s | API s | work s | rest s | peak RSS MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| command | Prefect API | whole s | start-up s | API s | work s | rest s | peak RSS MB | largest process MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, r in result["commands"].items():
         name, mode = key.split(" | ")
         lines.append(
             f"| {name} | {mode} | {r['seconds']} | {r.get('startup_seconds', '')} | "
             f"{r.get('api_start_seconds', '')} | {r.get('work_seconds', '')} | {r.get('rest_seconds', '')} | "
-            f"{r['peak_rss_mb']:,} |"
+            f"{r['peak_rss_mb']:,} | {r['largest_process_rss_mb']:,} |"
         )
     compared = result["comparisons"]
     lines += [

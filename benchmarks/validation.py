@@ -4,7 +4,7 @@
 
 Runs `clusterobs run --source DIR --json` in fresh processes with CLUSTEROBS_VALIDATE_OUTPUTS=false and
 =true (the full-EU extracts are generated into benchmarks/data/full-eu once) and compares the pipeline
-times (Prefect start-up excluded) and peak RSS. Results go to benchmarks/results/validation.json and .md.
+times (Prefect start-up excluded) and peak RSS (the command's process tree, benchmarks/measuring.py). Results go to benchmarks/results/validation.json and .md.
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def main() -> None:
         [
             f"# Validation benchmark ({result['input']})",
             "",
-            "| run | pipeline seconds | whole command seconds | peak RSS (MB) |",
-            "|---|---:|---:|---:|",
-            f"| without validation | {without['pipeline_seconds']} | {without['command_seconds']} | {without['peak_rss_mb']} |",
-            f"| with validation ({expectations} expectations) | {with_['pipeline_seconds']} | {with_['command_seconds']} | {with_['peak_rss_mb']} |",
+            "| run | pipeline seconds | whole command seconds | peak RSS (MB) | largest process (MB) |",
+            "|---|---:|---:|---:|---:|",
+            f"| without validation | {without['pipeline_seconds']} | {without['command_seconds']} | {without['peak_rss_mb']:,} | {without['largest_process_rss_mb']:,} |",
+            f"| with validation ({expectations} expectations) | {with_['pipeline_seconds']} | {with_['command_seconds']} | {with_['peak_rss_mb']:,} | {with_['largest_process_rss_mb']:,} |",
             "",
             f"Validation adds {overhead:.0%} to the pipeline's run time (target: less than 50%) and "
             f"{command_overhead:.0%} to the whole command's (Prefect start-up and imports included).",
