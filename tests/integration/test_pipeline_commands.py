@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,6 +15,8 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 import pytest
+
+from .browser import ALL_CHARTS_DRAWN, CHROMIUM, watched_page
 
 pytestmark = pytest.mark.integration
 
@@ -174,13 +175,6 @@ def test_query_exports_every_duckdb_type(published, tmp_path, fmt):
         assert "170141183460469231731687303715884105727" in target.read_text()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
 # (region, category) -> charts, of which maps, paths the smallest map draws at least (its regions and the
 # countries' outlines), and a word of the page's title
 REPORTS = {
@@ -196,8 +190,6 @@ REPORTS = {
 )
 @pytest.mark.parametrize("region, category", list(REPORTS), ids=["region", "europe", "category"])
 def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path, region, category):
-    from playwright.sync_api import sync_playwright
-
     from clusterobs.report import build_report
 
     out, _ = published
@@ -212,25 +204,9 @@ def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path
     )  # static fallbacks, drawn before any JavaScript
     assert page_html.count("© EuroGeographics for the administrative boundaries") >= expected_maps
     problems = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.on(
-            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
-        )
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on(
-            "request",
-            lambda r: (
-                problems.append(f"network: {r.url}") if not r.url.startswith("file:") else None
-            ),
-        )
+    with watched_page(problems) as page:
         page.goto(path.as_uri())
-        page.wait_for_function(
-            "document.querySelectorAll('.chart.vega-embed svg.marks').length"
-            " === document.querySelectorAll('.chart').length",
-            timeout=30_000,
-        )
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
         charts = page.evaluate("document.querySelectorAll('.chart.vega-embed svg.marks').length")
         marks = page.evaluate(
             "document.querySelectorAll('.chart svg.marks path, .chart svg.marks line').length"
@@ -242,7 +218,6 @@ def test_report_renders_in_headless_chromium_with_its_charts(published, tmp_path
             ".map(m => m.querySelectorAll('svg.marks path').length))"
         )
         title = page.title()
-        browser.close()
     assert problems == []
     assert charts == expected_charts and marks > 20
     assert maps == expected_maps and shapes >= expected_paths

@@ -11,7 +11,7 @@ import pytest
 
 from clusterobs.site import build_site
 
-from .test_pipeline_commands import CHROMIUM, CHROMIUM_FLAGS
+from .browser import ALL_CHARTS_DRAWN, CHROMIUM, watched_page
 
 pytestmark = pytest.mark.integration
 
@@ -46,30 +46,12 @@ def test_the_atlas_has_a_page_per_region_and_category_linked_both_ways(atlas, pu
     CHROMIUM is None, reason="needs Debian's chromium package (installed by .ci/run)"
 )
 def test_every_page_opens_offline_with_its_charts_and_links(atlas):
-    from playwright.sync_api import sync_playwright
-
     pages = sorted(atlas.rglob("*.html"))
     problems, broken = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.on(
-            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
-        )
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on(
-            "request",
-            lambda r: (
-                problems.append(f"network: {r.url}") if not r.url.startswith("file:") else None
-            ),
-        )
+    with watched_page(problems) as page:
         for path in pages:
             page.goto(path.as_uri())
-            page.wait_for_function(
-                "document.querySelectorAll('.chart.vega-embed svg.marks').length"
-                " === document.querySelectorAll('.chart').length",
-                timeout=30_000,
-            )
+            page.wait_for_function(ALL_CHARTS_DRAWN, timeout=30_000)
             smallest_map = page.evaluate(
                 "Math.min(...[...document.querySelectorAll('.chart.map')]"
                 ".map(m => m.querySelectorAll('svg.marks path').length), 1000)"
@@ -78,5 +60,4 @@ def test_every_page_opens_offline_with_its_charts_and_links(atlas):
             for href in page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"):
                 if not Path(href.removeprefix("file://")).is_file():
                     broken.append(f"{path.relative_to(atlas)} -> {href}")
-        browser.close()
     assert problems == [] and broken == []

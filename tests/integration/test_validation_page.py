@@ -14,7 +14,7 @@ from clusterobs import warehouse
 from clusterobs.published import published_run
 from clusterobs.validation_page import validation_page
 
-from .test_pipeline_commands import CHROMIUM, CHROMIUM_FLAGS
+from .browser import CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.integration
 
